@@ -1,0 +1,86 @@
+/// One output: a unique name, a record format with its options, and a transport.
+public struct OutputConfig: Sendable, Equatable {
+    /// 1 to 64 of `A-Z a-z 0-9 _ . -`; unique among outputs.
+    public var name: String
+    public var format: OutputFormat
+    public var transport: TransportConfig
+
+    public init(name: String, format: OutputFormat, transport: TransportConfig) {
+        self.name = name
+        self.format = format
+        self.transport = transport
+    }
+}
+
+/// The record format of an output, with the options of that format.
+public enum OutputFormat: Sendable, Equatable {
+    case ndjson(NDJSONOptions)
+    case rfc5424(RFC5424Options)
+    case cef(CEFOptions)
+
+    /// The word used for `format` in the pipeline file.
+    public var name: String {
+        switch self {
+        case .ndjson: "ndjson"
+        case .rfc5424: "rfc5424"
+        case .cef: "cef"
+        }
+    }
+}
+
+/// Options of the NDJSON format (none yet).
+public struct NDJSONOptions: Sendable, Equatable {
+    public init() {}
+}
+
+/// Options of RFC 5424 syslog records.
+public struct RFC5424Options: Sendable, Equatable {
+    /// 0...23; 16 is local0.
+    public var facility: Int
+    /// HOSTNAME field; nil means the machine's host name at run time.
+    public var hostname: String?
+    /// APP-NAME field.
+    public var appName: String
+    /// The private enterprise number in the SD-ID `twilio@<PEN>`.
+    public var enterpriseID: Int
+    /// What goes in MSG: the event as JSON, or a short text summary.
+    public var message: RFC5424Message
+
+    public init(facility: Int = 16, hostname: String? = nil, appName: String = "twilio-siem-forwarder",
+                enterpriseID: Int = 32473, message: RFC5424Message = .json) {
+        self.facility = facility
+        self.hostname = hostname
+        self.appName = appName
+        self.enterpriseID = enterpriseID
+        self.message = message
+    }
+}
+
+/// The MSG part of an RFC 5424 record.
+public enum RFC5424Message: String, Sendable, Equatable, CaseIterable {
+    case json
+    case text
+}
+
+/// Options of ArcSight CEF records.
+public struct CEFOptions: Sendable, Equatable {
+    /// Device Product header field.
+    public var product: String
+    /// Device Version header field.
+    public var version: String
+    /// Prefixes each record with an RFC 3164-style syslog header.
+    public var syslogHeader: Bool
+    /// 0...23, used in the syslog header.
+    public var facility: Int
+    /// Host name in the syslog header; nil means the machine's host name at run time.
+    public var hostname: String?
+
+    public init(product: String = "Twilio Events", version: String = "1.0", syslogHeader: Bool = false,
+                facility: Int = 16, hostname: String? = nil) {
+        self.product = product
+        self.version = version
+        self.syslogHeader = syslogHeader
+        self.facility = facility
+        self.hostname = hostname
+    }
+}

@@ -1,0 +1,100 @@
+import Yams
+
+/// Reading the top level of the pipeline file and its small sections.
+extension PipelineConfig {
+    static let keys = ["state", "server", "admin", "log", "sources", "merge", "outputs"]
+
+    static func read(_ root: Node, file: String, reader: ConfigReader) -> PipelineConfig? {
+        guard case .mapping = root else {
+            reader.report("expected a mapping with the sections \(keys.joined(separator: ", ")) at the top of the file, "
+                          + "got \(ConfigReader.describe(root))", at: root, key: "")
+            return nil
+        }
+        guard let top = reader.mapping(root, path: "", keys: keys) else { return nil }
+        let state = top.section("state", keys: StateConfig.keys).map(StateConfig.read) ?? StateConfig()
+        let server = top.section("server", keys: ServerConfig.keys).map(ServerConfig.read) ?? ServerConfig()
+        let admin = top.section("admin", keys: AdminConfig.keys).map(AdminConfig.read) ?? AdminConfig()
+        let log = top.section("log", keys: LogConfig.keys).map(LogConfig.read) ?? LogConfig()
+        let merge = top.section("merge", keys: MergeConfig.keys).map(MergeConfig.read) ?? MergeConfig()
+        var sources: SourcesConfig?
+        if top.has("sources") {
+            sources = top.section("sources", keys: SourcesConfig.keys).flatMap(SourcesConfig.read)
+        } else {
+            top.reportMissing("sources")
+        }
+        let outputs = OutputConfig.readAll(from: top)
+        guard let sources, let outputs else { return nil }
+        return PipelineConfig(file: file, state: state, server: server, admin: admin, log: log, sources: sources,
+                              merge: merge, outputs: outputs)
+    }
+}
+
+extension StateConfig {
+    static let keys = ["dir", "retention"]
+
+    static func read(_ mapping: ConfigMapping) -> StateConfig {
+        let defaults = StateConfig()
+        return StateConfig(
+            dir: mapping.string("dir", check: { $0.isEmpty ? "must not be empty" : nil }) ?? defaults.dir,
+            retention: mapping.duration("retention") ?? defaults.retention)
+    }
+}
+
+extension ServerConfig {
+    static let keys = ["listen"]
+
+    static func read(_ mapping: ConfigMapping) -> ServerConfig {
+        let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:8080 or [::1]:8080",
+                                   convert: ConfigAddressText.hostAndPort)
+        guard let listen else { return ServerConfig() }
+        return ServerConfig(host: listen.host, port: listen.port)
+    }
+}
+
+extension AdminConfig {
+    static let keys = ["token", "token_file"]
+
+    static func read(_ mapping: ConfigMapping) -> AdminConfig {
+        let token = mapping.secret("token", fileKey: "token_file", required: false)
+        return AdminConfig(token: token?.isEmpty == false ? token : nil)
+    }
+}
+
+extension LogConfig {
+    static let keys = ["level", "format"]
+
+    static func read(_ mapping: ConfigMapping) -> LogConfig {
+        let defaults = LogConfig()
+        return LogConfig(
+            level: mapping.choice("level", levels.map { ($0, $0) }) ?? defaults.level,
+            format: mapping.choice("format", LogFormat.allCases.map { ($0.rawValue, $0) }) ?? defaults.format)
+    }
+}
+
+extension MergeConfig {
+    static let keys = ["max_hold"]
+
+    static func read(_ mapping: ConfigMapping) -> MergeConfig {
+        MergeConfig(maxHold: mapping.duration("max_hold") ?? MergeConfig().maxHold)
+    }
+}
+
+extension RetryConfig {
+    static let keys = ["initial", "max"]
+
+    /// The section under `key`, or `defaults` when it is absent; `initial` must not exceed `max`.
+    static func read(_ parent: ConfigMapping, key: String, defaults: RetryConfig = .init()) -> RetryConfig {
+        guard let mapping = parent.section(key, keys: keys) else { return defaults }
+        let initial = mapping.duration("initial", atLeast: .milliseconds(1))
+        let max = mapping.duration("max", atLeast: .milliseconds(1))
+        let retry = RetryConfig(initial: initial ?? defaults.initial, max: max ?? defaults.max)
+        if retry.initial > retry.max {
+            if initial != nil {
+                mapping.report("must not be longer than max (\(DurationText.format(retry.max)))", at: "initial")
+            } else {
+                mapping.report("must not be shorter than initial (\(DurationText.format(retry.initial)))", at: "max")
+            }
+        }
+        return retry
+    }
+}

@@ -1,0 +1,101 @@
+/// Where events come from; at least one of the two sources is configured.
+public struct SourcesConfig: Sendable, Equatable {
+    public var monitor: MonitorSourceConfig?
+    public var eventStreams: EventStreamsSourceConfig?
+
+    public init(monitor: MonitorSourceConfig? = nil, eventStreams: EventStreamsSourceConfig? = nil) {
+        self.monitor = monitor
+        self.eventStreams = eventStreams
+    }
+}
+
+/// Polling the Twilio Monitor Events API with Basic auth (account SID or API key SID and its secret).
+public struct MonitorSourceConfig: Sendable, Equatable {
+    /// http or https URL without a trailing slash.
+    public var baseURL: String
+    /// `AC` followed by 32 hex digits.
+    public var accountSid: String
+    /// Basic-auth user: the account SID or an API key SID (`SK…`).
+    public var username: String
+    /// Basic-auth password: the auth token or the API key secret.
+    public var password: String
+    public var pollInterval: Duration
+    /// How far back each poll looks again for events that became visible late.
+    public var lookback: Duration
+    /// 1...1000.
+    public var pageSize: Int
+    /// Where the first poll starts when there is no saved cursor.
+    public var start: MonitorStart
+    public var requestTimeout: Duration
+    public var retry: RetryConfig
+
+    public init(baseURL: String = "https://monitor.twilio.com", accountSid: String, username: String? = nil,
+                password: String, pollInterval: Duration = .seconds(60), lookback: Duration = .seconds(600),
+                pageSize: Int = 1000, start: MonitorStart = .backfill(.seconds(86_400)),
+                requestTimeout: Duration = .seconds(30), retry: RetryConfig = .init()) {
+        self.baseURL = baseURL
+        self.accountSid = accountSid
+        self.username = username ?? accountSid
+        self.password = password
+        self.pollInterval = pollInterval
+        self.lookback = lookback
+        self.pageSize = pageSize
+        self.start = start
+        self.requestTimeout = requestTimeout
+        self.retry = retry
+    }
+}
+
+/// Where the Monitor poller starts on first run: a fixed instant, or a span back from now.
+public enum MonitorStart: Sendable, Equatable {
+    /// `start_from`: a UTC date (midnight) or an RFC 3339 timestamp, as Unix epoch milliseconds.
+    case from(epochMilliseconds: Int64)
+    /// `backfill`: this long before the first start.
+    case backfill(Duration)
+}
+
+/// Receiving Twilio Event Streams webhook deliveries on the server's listener.
+public struct EventStreamsSourceConfig: Sendable, Equatable {
+    /// URL path of the webhook route; starts with "/".
+    public var path: String
+    /// The URL Twilio posts to, exactly as configured in the sink (the signature covers it).
+    public var publicURL: String?
+    /// The auth token that signs deliveries (`X-Twilio-Signature`).
+    public var authToken: String?
+    /// Accepts unsigned deliveries; for local testing only.
+    public var insecureSkipSignature: Bool
+    public var maxBodyBytes: Int
+    /// How long after an event's time its delivery may still arrive and be released in order:
+    /// the receiver's watermark trails the clock by this much.
+    public var allowedDelay: Duration
+    public var basicAuth: BasicAuthConfig?
+    /// Client address ranges allowed to post; empty allows every address.
+    public var allowCIDRs: [String]
+    /// Deliveries waiting to be journaled before new ones are answered 429.
+    public var maxPendingRequests: Int
+
+    public init(path: String = "/webhooks/event-streams", publicURL: String? = nil, authToken: String? = nil,
+                insecureSkipSignature: Bool = false, maxBodyBytes: Int = 1 << 20, allowedDelay: Duration = .seconds(30),
+                basicAuth: BasicAuthConfig? = nil, allowCIDRs: [String] = [], maxPendingRequests: Int = 256) {
+        self.path = path
+        self.publicURL = publicURL
+        self.authToken = authToken
+        self.insecureSkipSignature = insecureSkipSignature
+        self.maxBodyBytes = maxBodyBytes
+        self.allowedDelay = allowedDelay
+        self.basicAuth = basicAuth
+        self.allowCIDRs = allowCIDRs
+        self.maxPendingRequests = maxPendingRequests
+    }
+}
+
+/// HTTP Basic credentials a webhook delivery must carry.
+public struct BasicAuthConfig: Sendable, Equatable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}

@@ -1,0 +1,160 @@
+import Yams
+
+/// Reading `outputs[i].transport`: the `type` decides which keys the mapping accepts.
+extension TransportConfig {
+    static let typeNames = ["file", "udp", "tcp", "tls"]
+    static let fileKeys = ["type", "path", "gzip", "gzip_level", "rotate"]
+    static let udpKeys = ["type", "host", "port", "max_datagram_bytes"]
+    static let tcpKeys = ["type", "host", "port", "framing", "connect_timeout", "reconnect"]
+    static let tlsKeys = tcpKeys + ["ca_file", "cert_file", "key_file", "server_name", "verify_hostname"]
+
+    static func read(from output: ConfigMapping) -> TransportConfig? {
+        guard output.has("transport") else {
+            output.reportMissing("transport")
+            return nil
+        }
+        let path = output.keyPath("transport")
+        let reader = output.reader
+        guard let node = output.node("transport"), case let .mapping(raw) = node else {
+            let got = output.node("transport").map(ConfigReader.describe) ?? "nothing"
+            reader.report("expected a mapping with a type, got \(got)", at: output.valuePosition("transport"), key: path)
+            return nil
+        }
+        guard let type = readType(raw, path: path, reader: reader) else {
+            // Without a usable type, accept the keys of every type so that only the type is reported.
+            let mapping = reader.mapping(node, path: path, keys: allKeys)
+            if raw.first(where: { $0.key.string == "type" }).map({ ConfigReader.isNull($0.value) }) ?? true {
+                mapping?.reportMissing("type")
+            }
+            return nil
+        }
+        let context = " for transport type \(type)"
+        switch type {
+        case "file":
+            let mapping = reader.mapping(node, path: path, keys: fileKeys, keyContext: context)
+            return mapping.flatMap(FileTransportConfig.read).map(TransportConfig.file)
+        case "udp":
+            let mapping = reader.mapping(node, path: path, keys: udpKeys, keyContext: context)
+            return mapping.flatMap(UDPTransportConfig.read).map(TransportConfig.udp)
+        case "tcp":
+            let mapping = reader.mapping(node, path: path, keys: tcpKeys, keyContext: context)
+            return mapping.flatMap(TCPTransportConfig.read).map(TransportConfig.tcp)
+        default:
+            let mapping = reader.mapping(node, path: path, keys: tlsKeys, keyContext: context)
+            return mapping.flatMap(TLSTransportConfig.read).map(TransportConfig.tls)
+        }
+    }
+
+    private static var allKeys: [String] {
+        (fileKeys + udpKeys + tlsKeys).reduce(into: []) { keys, key in
+            if !keys.contains(key) { keys.append(key) }
+        }
+    }
+
+    /// The `type` word, read before the mapping because it decides which keys the mapping accepts.
+    /// Reports a type that is given but not one of `typeNames`; a missing type is left to the caller.
+    private static func readType(_ raw: Node.Mapping, path: String, reader: ConfigReader) -> String? {
+        guard let typeNode = raw.first(where: { $0.key.string == "type" })?.value, !ConfigReader.isNull(typeNode),
+              let type = reader.text(typeNode, path: path + ".type", expected: "a transport type") else { return nil }
+        guard typeNames.contains(type) else {
+            reader.report("expected one of file, udp, tcp or tls, got \(ConfigReader.quoted(type))", at: typeNode,
+                          key: path + ".type")
+            return nil
+        }
+        return type
+    }
+
+    static func host(_ mapping: ConfigMapping) -> String? {
+        mapping.string("host", required: true) { host in
+            host.isEmpty || host.contains(where: \.isWhitespace)
+                ? "expected a host name or IP address, got \(ConfigReader.quoted(host))" : nil
+        }
+    }
+}
+
+extension FileTransportConfig {
+    static func read(_ mapping: ConfigMapping) -> FileTransportConfig? {
+        let path = mapping.string("path", required: true, check: placeholderProblem)
+        let gzip = mapping.bool("gzip") ?? path?.hasSuffix(".gz") ?? false
+        let gzipLevel = mapping.int("gzip_level", in: 1...9)
+        var rotate: RotationConfig? = gzip ? .gzipDefault : nil
+        if let section = mapping.section("rotate", keys: ["max_bytes", "max_age"]) {
+            let maxBytes = section.size("max_bytes", in: 1...Int.max)
+            let maxAge = section.duration("max_age", atLeast: .milliseconds(1))
+            if !section.has("max_bytes"), !section.has("max_age") {
+                section.reportHere("give max_bytes, max_age or both")
+            }
+            rotate = RotationConfig(maxBytes: maxBytes, maxAge: maxAge)
+        }
+        guard let path else { return nil }
+        if gzip {
+            if !path.hasSuffix(".gz") {
+                mapping.report("a gzip file path must end in \".gz\" (for example \".ndjson.gz\"), "
+                               + "got \(ConfigReader.quoted(path))", at: "path")
+            } else if !path.contains("{seq}") {
+                mapping.report("a gzip file path needs {seq} so rotated files get distinct names", at: "path")
+            }
+        }
+        return FileTransportConfig(path: path, gzip: gzip, gzipLevel: gzipLevel ?? 6, rotate: rotate)
+    }
+
+    /// Unknown or unclosed `{placeholder}`s in a path template.
+    static func placeholderProblem(_ path: String) -> String? {
+        if path.isEmpty { return "must not be empty" }
+        var rest = Substring(path)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                return "\"{\" is not closed by \"}\" in \(ConfigReader.quoted(path))"
+            }
+            let name = rest[rest.index(after: open)..<close]
+            if !placeholders.contains(String(name)) {
+                return "unknown placeholder {\(name)}; expected one of " + placeholders.map { "{\($0)}" }.joined(separator: ", ")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return nil
+    }
+}
+
+extension UDPTransportConfig {
+    static func read(_ mapping: ConfigMapping) -> UDPTransportConfig? {
+        let host = TransportConfig.host(mapping)
+        let port = mapping.int("port", required: true, in: 1...65_535)
+        let maxDatagram = mapping.int("max_datagram_bytes", in: 480...65_507)
+        guard let host, let port else { return nil }
+        return UDPTransportConfig(host: host, port: port, maxDatagramBytes: maxDatagram ?? 2048)
+    }
+}
+
+extension TCPTransportConfig {
+    static func read(_ mapping: ConfigMapping) -> TCPTransportConfig? {
+        let host = TransportConfig.host(mapping)
+        let port = mapping.int("port", required: true, in: 1...65_535)
+        let framing = mapping.choice("framing", Framing.allCases.map { ($0.rawValue, $0) })
+        let connectTimeout = mapping.duration("connect_timeout", atLeast: .milliseconds(1))
+        let reconnect = RetryConfig.read(mapping, key: "reconnect")
+        guard let host, let port else { return nil }
+        return TCPTransportConfig(host: host, port: port, framing: framing ?? .octetCounting,
+                                  connectTimeout: connectTimeout ?? .seconds(10), reconnect: reconnect)
+    }
+}
+
+extension TLSTransportConfig {
+    static func read(_ mapping: ConfigMapping) -> TLSTransportConfig? {
+        let tcp = TCPTransportConfig.read(mapping)
+        let notEmpty: (String) -> String? = { $0.isEmpty ? "must not be empty" : nil }
+        let caFile = mapping.string("ca_file", check: notEmpty)
+        let certFile = mapping.string("cert_file", check: notEmpty)
+        let keyFile = mapping.string("key_file", check: notEmpty)
+        if mapping.has("cert_file") != mapping.has("key_file") {
+            let given = mapping.has("cert_file") ? "cert_file" : "key_file"
+            let missing = given == "cert_file" ? "key_file" : "cert_file"
+            mapping.report("\(given) needs \(missing) too: a client certificate and its key are given together", at: given)
+        }
+        let serverName = mapping.string("server_name", check: notEmpty)
+        let verifyHostname = mapping.bool("verify_hostname")
+        guard let tcp else { return nil }
+        return TLSTransportConfig(tcp: tcp, caFile: caFile, certFile: certFile, keyFile: keyFile,
+                                  serverName: serverName, verifyHostname: verifyHostname ?? true)
+    }
+}

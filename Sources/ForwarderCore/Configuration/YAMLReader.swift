@@ -1,0 +1,132 @@
+import Yams
+
+/// Walks a composed pipeline file and collects every problem with its position and key path.
+///
+/// Scalars are read as text, `${…}` expanded, then typed by the caller, so a value coming from the
+/// environment is typed exactly like one written in the file.
+final class ConfigReader {
+    let file: String
+    let environment: [String: String]
+    let readFile: (String) throws -> String
+    private let repeatedKeys: [ConfigPosition: ConfigRepeatedKey]
+    private var reportedRepeats: Set<ConfigPosition> = []
+    private(set) var problems: [ConfigProblem] = []
+
+    init(file: String, environment: [String: String], repeatedKeys: [ConfigPosition: ConfigRepeatedKey],
+         readFile: @escaping (String) throws -> String) {
+        self.file = file
+        self.environment = environment
+        self.repeatedKeys = repeatedKeys
+        self.readFile = readFile
+    }
+
+    // MARK: Problems
+
+    func report(_ message: String, at position: ConfigPosition?, key: String) {
+        problems.append(ConfigProblem(file: file, line: position?.line ?? 0, column: position?.column ?? 0,
+                                      key: key, message: message))
+    }
+
+    func report(_ message: String, at node: Node, key: String) {
+        report(message, at: node.mark.map(ConfigPosition.init), key: key)
+    }
+
+    /// The repeated key set aside at `position`, reported once, or nil when the key there is an ordinary one.
+    func takeRepeatedKey(at position: ConfigPosition?) -> ConfigRepeatedKey? {
+        guard let position, let repeated = repeatedKeys[position] else { return nil }
+        reportedRepeats.insert(position)
+        return repeated
+    }
+
+    /// Repeated keys in parts of the file that were never walked (for example under an unknown key).
+    func reportUnwalkedRepeats() {
+        for (position, repeated) in repeatedKeys where !reportedRepeats.contains(position) {
+            report(Self.repeatMessage(repeated), at: position, key: "")
+        }
+    }
+
+    static func repeatMessage(_ repeated: ConfigRepeatedKey) -> String {
+        "key \"\(repeated.key)\" is given more than once in this mapping "
+            + "(first at line \(repeated.first.line), column \(repeated.first.column))"
+    }
+
+    // MARK: Nodes
+
+    static func join(_ path: String, _ key: String) -> String {
+        path.isEmpty ? key : path + "." + key
+    }
+
+    /// True for a plain `~`, `null` or empty scalar: the key is there but has no value.
+    static func isNull(_ node: Node) -> Bool {
+        guard case let .scalar(scalar) = node, scalar.style == .plain else { return false }
+        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    /// How a node reads in a message: `"abc"`, `a mapping`, `a list`.
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case let .scalar(scalar): return isNull(node) ? "nothing" : quoted(scalar.string)
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            case "\t": escaped += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    escaped += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return "\"" + escaped + "\""
+    }
+
+    /// The scalar's text with `${…}` expanded; nil (and a problem) when it is not a scalar or cannot be expanded.
+    func text(_ node: Node, path: String, expected: String) -> String? {
+        guard case let .scalar(scalar) = node else {
+            report("expected \(expected), got \(Self.describe(node))", at: node, key: path)
+            return nil
+        }
+        do {
+            return try ConfigInterpolation.expand(scalar.string, environment: environment)
+        } catch {
+            report(error.message, at: node, key: path)
+            return nil
+        }
+    }
+
+    /// The entries of a list; nil (and a problem) when the node is not a list.
+    func list(_ node: Node, path: String) -> [Node]? {
+        guard case let .sequence(sequence) = node else {
+            report("expected a list, got \(Self.describe(node))", at: node, key: path)
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    /// A mapping that accepts exactly `keys`; nil (and a problem) when the node is not a mapping.
+    /// A null node reads as an empty mapping at `nullPosition` (or its own position).
+    func mapping(_ node: Node, path: String, keys: [String], keyContext: String = "",
+                 nullPosition: ConfigPosition? = nil) -> ConfigMapping? {
+        if Self.isNull(node) {
+            return ConfigMapping(reader: self, path: path, position: nullPosition ?? node.mark.map(ConfigPosition.init),
+                                 pairs: [], keys: keys, keyContext: keyContext)
+        }
+        guard case let .mapping(mapping) = node else {
+            report("expected a mapping, got \(Self.describe(node))", at: node, key: path)
+            return nil
+        }
+        return ConfigMapping(reader: self, path: path, position: mapping.mark.map(ConfigPosition.init),
+                             pairs: Array(mapping), keys: keys, keyContext: keyContext)
+    }
+}

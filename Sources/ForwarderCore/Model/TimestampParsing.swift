@@ -1,0 +1,81 @@
+extension Timestamp {
+    /// Parses the date-time forms Twilio and its clients use: `YYYY-MM-DD`, RFC 3339 with `Z`
+    /// or `±HH:MM`, ISO 8601 offsets without a colon (`+0000`), optional fractional seconds
+    /// (kept to the millisecond), and a space instead of `T`. Returns nil for anything else.
+    public init?(iso8601 text: some StringProtocol) {
+        var utf8 = Array(text.utf8)
+        guard let value = utf8.withUnsafeMutableBufferPointer({ Timestamp.parse(UnsafeBufferPointer($0)) }) else {
+            return nil
+        }
+        self = value
+    }
+
+    /// Parses from raw UTF-8 bytes; see `init?(iso8601:)`.
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
+            var v = 0
+            for k in 0..<n {
+                let c = b[i + k]
+                guard c >= 48, c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2),
+              expect(UInt8(ascii: "-")), let day = digits(2)
+        else { return nil }
+        let date = CivilDate(year: year, month: month, day: day)
+        guard date.isValid else { return nil }
+        if i == b.count { return date.startOfDay }
+        guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
+        i += 1
+        guard let hour = digits(2), hour < 24, expect(UInt8(ascii: ":")), let minute = digits(2), minute < 60 else {
+            return nil
+        }
+        var second = 0
+        if expect(UInt8(ascii: ":")) {
+            guard let s = digits(2), s <= 60 else { return nil }
+            second = min(s, 59)
+        }
+        var millis = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: ",") {
+            i += 1
+            var scale = 100
+            var any = false
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                millis += Int(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+                any = true
+            }
+            guard any else { return nil }
+        }
+        var offsetMinutes = 0
+        guard i < b.count else { return nil }  // a time without a zone is ambiguous
+        switch b[i] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            i += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: " "):
+            // A space where `+` was: the offset arrived through an unencoded query string.
+            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let oh = digits(2), oh < 24 else { return nil }
+            _ = expect(UInt8(ascii: ":"))
+            guard let om = digits(2), om < 60 else { return nil }
+            offsetMinutes = sign * (oh * 60 + om)
+        default:
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let seconds = Int64(hour * 3600 + minute * 60 + second - offsetMinutes * 60)
+        return Timestamp(epochMilliseconds: date.startOfDay.epochMilliseconds + seconds * 1000 + Int64(millis))
+    }
+}

@@ -1,0 +1,108 @@
+/// Where an event came from: the Monitor Events REST API or an Event Streams webhook delivery.
+public enum EventOrigin: Int, Sendable, Hashable, CaseIterable {
+    case monitor = 0
+    case eventStreams = 1
+
+    /// The `event.dataset` value outputs use for this origin.
+    public var dataset: String {
+        switch self {
+        case .monitor: "twilio.monitor"
+        case .eventStreams: "twilio.event_streams"
+        }
+    }
+}
+
+/// Where an event's time was taken from; anything but `.event` is flagged in outputs.
+public enum EventTimeSource: Int, Sendable, Hashable {
+    /// Monitor `event_date` or CloudEvent `time`.
+    case event = 0
+    /// CloudEvent `data.timestamp` (epoch milliseconds as a string).
+    case dataTimestamp = 1
+    /// No usable time in the event: the moment the forwarder received it.
+    case receipt = 2
+}
+
+/// One security or audit event from either source, as the journal stores it and outputs encode it.
+///
+/// The interpreted fields are what encoders map to SIEM fields; `raw` is the original JSON object
+/// exactly as Twilio sent it, so nothing the forwarder does not understand is ever lost.
+public struct TwilioEvent: Sendable, Equatable {
+    /// Monitor `sid` (`AE…`) or CloudEvent `id`.
+    public var id: String
+    /// The journal's uniqueness key: the Monitor sid, or CloudEvent `source` + `id`.
+    public var dedupKey: String
+    public var time: Timestamp
+    public var timeSource: EventTimeSource
+    public var origin: EventOrigin
+    /// Monitor `event_type` or CloudEvent `type`; `unknown` when absent.
+    public var type: String
+    public var accountSid: String?
+    /// Monitor `actor_sid`, or for IAM events the API key / credential sid (`auth_sid`).
+    public var actorSid: String?
+    /// Monitor `actor_type` (`user`, `account`, `twilio-admin`, …).
+    public var actorType: String?
+    /// Monitor `source` (`api`, `web`, `twilio`) or the CloudEvent `source` attribute.
+    public var source: String?
+    /// Monitor `source_ip_address` or IAM `data.address`.
+    public var sourceIP: String?
+    public var resourceSid: String?
+    public var resourceType: String?
+    public var description: String?
+    /// IAM `data.action` (the HTTP method of the blocked request).
+    public var httpMethod: String?
+    /// IAM `data.resource` (the API path of the blocked request) or Monitor `url`.
+    public var urlPath: String?
+    /// IAM `data.authentication_method` (`API Key`, `Auth Token`).
+    public var authMethod: String?
+    /// IAM `data.request_sid`.
+    public var requestSid: String?
+    /// The original JSON object, byte for byte.
+    public var raw: [UInt8]
+
+    public init(
+        id: String, dedupKey: String, time: Timestamp, timeSource: EventTimeSource = .event,
+        origin: EventOrigin, type: String, accountSid: String? = nil, actorSid: String? = nil,
+        actorType: String? = nil, source: String? = nil, sourceIP: String? = nil,
+        resourceSid: String? = nil, resourceType: String? = nil, description: String? = nil,
+        httpMethod: String? = nil, urlPath: String? = nil, authMethod: String? = nil,
+        requestSid: String? = nil, raw: [UInt8]
+    ) {
+        self.id = id
+        self.dedupKey = dedupKey
+        self.time = time
+        self.timeSource = timeSource
+        self.origin = origin
+        self.type = type
+        self.accountSid = accountSid
+        self.actorSid = actorSid
+        self.actorType = actorType
+        self.source = source
+        self.sourceIP = sourceIP
+        self.resourceSid = resourceSid
+        self.resourceType = resourceType
+        self.description = description
+        self.httpMethod = httpMethod
+        self.urlPath = urlPath
+        self.authMethod = authMethod
+        self.requestSid = requestSid
+        self.raw = raw
+    }
+}
+
+/// An event as the merger released it: its place in the merged stream and how it got there.
+public struct ForwardedEvent: Sendable, Equatable {
+    /// The release sequence number; every output follows this order.
+    public var sequence: Int64
+    /// True when the event arrived after its time had already been released.
+    public var late: Bool
+    /// True when the event is re-emitted by a replay rather than the live stream.
+    public var replay: Bool
+    public var event: TwilioEvent
+
+    public init(sequence: Int64, late: Bool = false, replay: Bool = false, event: TwilioEvent) {
+        self.sequence = sequence
+        self.late = late
+        self.replay = replay
+        self.event = event
+    }
+}

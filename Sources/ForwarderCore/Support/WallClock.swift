@@ -1,0 +1,22 @@
+import Foundation
+
+/// The source of "now" for services; tests pass their own to control time.
+public struct WallClock: Sendable {
+    public var now: @Sendable () -> Timestamp
+
+    public init(now: @escaping @Sendable () -> Timestamp) {
+        self.now = now
+    }
+
+    /// The system's real-time clock.
+    public static let system = WallClock {
+        Timestamp(epochMilliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}
+
+/// Receives a source's watermark: "no event older than this is still expected from me".
+public protocol WatermarkReporter: Sendable {
+    func report(_ source: SourceID, watermark: Timestamp) async
+    /// New rows were committed to the journal; the merger may have work.
+    func journalChanged() async
+}

@@ -1,0 +1,59 @@
+import ForwarderCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The forwarder's one HTTP listener: health, readiness and metrics, plus whatever routes the
+/// sources add (the Event Streams webhook).
+public enum ForwarderHTTPServer {
+    /// Adds `/healthz`, `/readyz` and `/metrics` to a router.
+    public static func addOperationalRoutes(
+        to router: Router<BasicRequestContext>, health: HealthRegistry, readiness: @escaping @Sendable () async -> ReadinessReport,
+        metrics: PrometheusCollectorRegistry?
+    ) {
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}\n")))
+        }
+        router.get("/readyz") { _, _ in
+            let report = await readiness()
+            var buffer = ByteBuffer()
+            buffer.writeStaticString("{\"ready\":")
+            buffer.writeStaticString(report.ready ? "true" : "false")
+            buffer.writeStaticString(",\"components\":{")
+            for (k, component) in report.components.enumerated() {
+                if k > 0 { buffer.writeStaticString(",") }
+                buffer.writeJSONString(component.name)
+                buffer.writeStaticString(":{\"ready\":")
+                buffer.writeStaticString(component.ready ? "true" : "false")
+                buffer.writeStaticString(",\"detail\":")
+                buffer.writeJSONString(component.detail)
+                buffer.writeStaticString("}")
+            }
+            buffer.writeStaticString("}}\n")
+            return Response(status: report.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        }
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics?.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+    }
+}
+
+/// Readiness of the whole forwarder: each component with a reason when it is not ready.
+public struct ReadinessReport: Sendable {
+    /// One component's readiness.
+    public struct Component: Sendable {
+        public var name: String
+        public var ready: Bool
+        public var detail: String
+    }
+
+    public var components: [Component]
+    public var ready: Bool { components.allSatisfy(\.ready) }
+}

@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import ForwarderCore
+import Hummingbird
+import Journal
+import Logging
+import MonitorPoller
+import NIOCore
+import NIOPosix
+import Outputs
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: turns a validated `PipelineConfig` into running parts. Every wiring
+/// decision of the product is made here and nowhere else.
+public enum PipelineBuilder {
+    /// What the caller (the CLI, `demo`, a test) decides about the process around the pipeline.
+    public struct Options: Sendable {
+        public var clock: WallClock
+        /// Where `/metrics` reads from; the CLI bootstraps swift-metrics with it.
+        public var metrics: PrometheusCollectorRegistry?
+        /// Signals that start a graceful shutdown (none in tests, which call `shutdown()`).
+        public var shutdownSignals: [UnixSignal]
+        /// Stop by itself once the Monitor source has caught up with the present (one live
+        /// window complete): backfill or catch up, deliver, exit.
+        public var once: Bool
+
+        public init(clock: WallClock = .system, metrics: PrometheusCollectorRegistry? = nil, shutdownSignals: [UnixSignal] = [.sigterm, .sigint], once: Bool = false) {
+            self.clock = clock
+            self.metrics = metrics
+            self.shutdownSignals = shutdownSignals
+            self.once = once
+        }
+    }
+
+    public static func build(_ config: PipelineConfig, options: Options = Options(), logger: Logger) async throws -> Pipeline {
+        let lock = try StateLock(directory: config.state.dir)
+        let journal = try Journal(directory: config.state.dir)
+        let health = HealthRegistry(clock: options.clock)
+
+        var wakeups: [Wakeup] = []
+        var outputs: [OutputService] = []
+        for output in config.outputs {
+            let wakeup = Wakeup()
+            wakeups.append(wakeup)
+            outputs.append(try makeOutput(output, journal: journal, wakeup: wakeup, health: health, clock: options.clock, logger: logger))
+        }
+
+        var sources: [SourceID] = []
+        if config.sources.monitor != nil { sources.append(.monitor) }
+        let merger = try await Merger(
+            journal: journal, sources: sources, maxHold: config.merge.maxHold, outputs: wakeups,
+            clock: options.clock, logger: logger
+        )
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = outputs.map {
+            .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        services.append(.init(service: MergerService(merger: merger, logger: logger), failureTerminationBehavior: .gracefullyShutdownGroup))
+        services.append(.init(
+            service: RetentionService(journal: journal, retention: config.state.retention, outputs: config.outputs.map(\.name), interval: .seconds(600), clock: options.clock, logger: logger),
+            successTerminationBehavior: .ignore
+        ))
+
+        let handle = GroupHandle()
+        var httpClient: HTTPClient?
+        if let monitor = config.sources.monitor {
+            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .init(decompression: .enabled(limit: .ratio(100))))
+            httpClient = client
+            let monitorClient = MonitorClient(
+                http: client, baseURL: monitor.baseURL, username: monitor.username, password: monitor.password,
+                requestTimeout: monitor.requestTimeout
+            )
+            let settings = MonitorPoller.Settings(
+                pageSize: monitor.pageSize, pollInterval: monitor.pollInterval, lookback: monitor.lookback,
+                start: monitor.start, retry: Backoff(initial: monitor.retry.initial, maximum: monitor.retry.max)
+            )
+            let onLive: (@Sendable () async -> Void)? = options.once ? { @Sendable in await handle.shutdown() } : nil
+            let poller = MonitorPoller(
+                client: monitorClient, journal: journal, settings: settings, reporter: merger, health: health,
+                clock: options.clock, logger: logger.with(source: "monitor"), onLiveWindowComplete: onLive
+            )
+            services.append(.init(service: poller, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+
+        let listening = ListeningAddress()
+        let router = Router()
+        let outputNames = config.outputs.map(\.name)
+        ForwarderHTTPServer.addOperationalRoutes(
+            to: router, health: health,
+            readiness: { await readiness(journal: journal, health: health, outputs: outputNames) },
+            metrics: options.metrics
+        )
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "twilio-siem-forwarder"),
+            onServerRunning: { channel in await listening.set(channel.localAddress?.port ?? 0) },
+            logger: logger.with(source: "http")
+        )
+        services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
+
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: options.shutdownSignals, cancellationSignals: [], logger: logger
+        ))
+        await handle.set(group)
+        return Pipeline(
+            config: config, journal: journal, merger: merger, outputs: outputs, health: health, group: group,
+            httpClient: httpClient, lock: lock, listening: listening, logger: logger
+        )
+    }
+
+    static func makeOutput(_ config: OutputConfig, journal: Journal, wakeup: Wakeup, health: HealthRegistry, clock: WallClock, logger: Logger) throws -> OutputService {
+        let encoder: any EventEncoder
+        switch config.format {
+        case .ndjson:
+            encoder = NDJSONEncoder()
+        default:
+            throw PipelineError("Output \(config.name): format \(config.format.name) is not supported by this build yet.")
+        }
+        let framer: any RecordFramer
+        let sink: any RecordSink
+        switch config.transport {
+        case .file(let file) where file.gzip:
+            framer = NewlineDelimitedFramer()
+            let rotate = file.rotate ?? .gzipDefault
+            sink = RotatingFileSink(settings: .init(
+                template: FileNameTemplate(file.path), gzipLevel: file.gzipLevel,
+                rotation: RotationPolicy(
+                    maxBytes: Int64(rotate.maxBytes ?? RotationConfig.gzipDefault.maxBytes!),
+                    maxAge: rotate.maxAge ?? RotationConfig.gzipDefault.maxAge!
+                )
+            ))
+        default:
+            throw PipelineError("Output \(config.name): transport \(config.transport.typeName) is not supported by this build yet.")
+        }
+        return OutputService(
+            name: config.name, encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
+            clock: clock, health: health, logger: logger.with(source: "output:\(config.name)")
+        )
+    }
+
+    static func readiness(journal: Journal, health: HealthRegistry, outputs: [String]) async -> ReadinessReport {
+        var components: [ReadinessReport.Component] = []
+        do {
+            try await journal.checkWritable()
+            components.append(.init(name: "journal", ready: true, detail: "writable"))
+        } catch {
+            components.append(.init(name: "journal", ready: false, detail: "\(error)"))
+        }
+        for (name, status) in await health.snapshot().sorted(by: { $0.key < $1.key }) {
+            components.append(.init(name: name, ready: status.healthy, detail: status.detail))
+        }
+        return ReadinessReport(components: components)
+    }
+}
+
+extension Logger {
+    /// A copy of this logger tagged with the component that logs.
+    func with(source: String) -> Logger {
+        var copy = self
+        copy[metadataKey: "component"] = .string(source)
+        return copy
+    }
+}
+
+/// Lets a part of the pipeline start the group's graceful shutdown (the `--once` mode).
+actor GroupHandle {
+    private var group: ServiceGroup?
+
+    func set(_ group: ServiceGroup) {
+        self.group = group
+    }
+
+    func shutdown() async {
+        await group?.triggerGracefulShutdown()
+    }
+}

@@ -1,0 +1,56 @@
+import ForwarderCore
+import SQLite
+
+extension Journal {
+    /// The merger's stored progress.
+    public func mergeProgress() throws(JournalError) -> MergeProgress {
+        try read("read the merge progress") { try loadMergeProgress() }
+    }
+
+    func loadMergeProgress() throws -> MergeProgress {
+        let query = try statement("SELECT frontier_ms, last_seq FROM merge_state WHERE id = 1")
+        guard try query.step() else { return MergeProgress(frontier: .distantPast, lastSequence: 0) }
+        return MergeProgress(frontier: Timestamp(epochMilliseconds: query.int64(at: 0)), lastSequence: query.int64(at: 1))
+    }
+
+    /// Assigns release sequence numbers to up to `limit` pending rows with `time <= target`,
+    /// in `(time, dedup key)` order; rows with `time <= lateAtOrBefore` are flagged late. When
+    /// no such pending row remains, `target` is stored as the new frontier — all in one
+    /// transaction.
+    public func release(upTo target: Timestamp, lateAtOrBefore: Timestamp, limit: Int) throws(JournalError) -> ReleaseBatch {
+        try write("release events") {
+            let progress = try loadMergeProgress()
+            let select = try statement("""
+                SELECT id, time_ms FROM events WHERE seq IS NULL AND time_ms <= ?1
+                ORDER BY time_ms, dedup_key LIMIT ?2
+                """)
+            try select.bind(target.epochMilliseconds, at: 1)
+            try select.bind(limit, at: 2)
+            var rows: [(id: Int64, time: Int64)] = []
+            while try select.step() {
+                rows.append((select.int64(at: 0), select.int64(at: 1)))
+            }
+            select.reset()
+            let update = try statement("UPDATE events SET seq = ?1, late = ?2 WHERE id = ?3")
+            var sequence = progress.lastSequence
+            var late = 0
+            for row in rows {
+                sequence += 1
+                let isLate = row.time <= lateAtOrBefore.epochMilliseconds
+                if isLate { late += 1 }
+                try update.bind(sequence, at: 1)
+                try update.bind(isLate ? 1 : 0, at: 2)
+                try update.bind(row.id, at: 3)
+                _ = try update.step()
+                update.reset()
+            }
+            let complete = rows.count < limit
+            let frontier = complete ? max(progress.frontier, target) : progress.frontier
+            let store = try statement("UPDATE merge_state SET frontier_ms = ?1, last_seq = ?2 WHERE id = 1")
+            try store.bind(frontier.epochMilliseconds, at: 1)
+            try store.bind(sequence, at: 2)
+            _ = try store.step()
+            return ReleaseBatch(released: rows.count, late: late, lastSequence: sequence, complete: complete)
+        }
+    }
+}

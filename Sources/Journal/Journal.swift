@@ -1,0 +1,99 @@
+import ForwarderCore
+import Foundation
+import NIOCore
+import NIOPosix
+import SQLite
+
+/// The durable heart of the forwarder: a SQLite database in WAL mode under `state.dir` holding
+/// every event (unique by dedup key), the sources' checkpoints, the merger's progress and each
+/// output's position. It is the one place that writes state.
+///
+/// The actor runs on its own thread so that blocking SQLite calls and fsyncs never occupy the
+/// shared concurrency pool.
+public actor Journal {
+    public nonisolated let path: String
+    let db: SQLiteConnection
+    private var statements: [String: SQLiteStatement] = [:]
+    private let group: MultiThreadedEventLoopGroup
+    private nonisolated let loop: any EventLoop
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        loop.executor.asUnownedSerialExecutor()
+    }
+
+    /// Opens (creating if needed) `journal.sqlite` in `directory`, migrating its schema.
+    /// `synchronous: .full` fsyncs the WAL on every commit, so a committed event survives power loss.
+    public init(directory: String, synchronous: SQLiteConnection.Synchronous = .full) throws(JournalError) {
+        let path = (directory as NSString).appendingPathComponent("journal.sqlite")
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw JournalError(operation: "create its directory", path: path, underlying: "\(error.localizedDescription)")
+        }
+        let db: SQLiteConnection
+        do {
+            db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 5000)
+            try db.enableWAL(synchronous: synchronous)
+            try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096;")
+        } catch {
+            throw JournalError("be opened", path: path, error)
+        }
+        try JournalSchema.migrate(db, path: path)
+        self.db = db
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.loop = group.next()
+    }
+
+    /// Opens the journal read-only, for commands that inspect a running forwarder's state.
+    public static func exists(inDirectory directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("journal.sqlite"))
+    }
+
+    /// Closes the database and stops the journal's thread.
+    public func close() {
+        statements.removeAll()
+        db.close()
+        group.shutdownGracefully(queue: .global()) { _ in }
+    }
+
+    /// A cached prepared statement.
+    func statement(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            cached.clearBindings()
+            return cached
+        }
+        let prepared = try db.prepare(sql)
+        statements[sql] = prepared
+        return prepared
+    }
+
+    /// Resets every cached statement, so none keeps a read transaction (and an old WAL
+    /// snapshot) open between calls.
+    private func resetStatements() {
+        for statement in statements.values { statement.reset() }
+    }
+
+    /// Runs `body` in one immediate transaction, mapping failures to a `JournalError`.
+    func write<T>(_ operation: String, _ body: () throws -> T) throws(JournalError) -> T {
+        defer { resetStatements() }
+        do {
+            return try db.transaction(.immediate, body)
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError(operation, path: path, error)
+        }
+    }
+
+    /// Runs a read, mapping failures to a `JournalError`.
+    func read<T>(_ operation: String, _ body: () throws -> T) throws(JournalError) -> T {
+        defer { resetStatements() }
+        do {
+            return try body()
+        } catch {
+            throw JournalError(operation, path: path, error)
+        }
+    }
+}

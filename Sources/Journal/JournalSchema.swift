@@ -1,0 +1,91 @@
+import SQLite
+
+/// The journal's schema and its migrations, versioned with `PRAGMA user_version`.
+enum JournalSchema {
+    /// Each entry migrates from version `index` to `index + 1`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            event_id TEXT NOT NULL,
+            origin INTEGER NOT NULL,
+            time_ms INTEGER NOT NULL,
+            time_source INTEGER NOT NULL,
+            received_ms INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            account_sid TEXT,
+            actor_sid TEXT,
+            actor_type TEXT,
+            source TEXT,
+            source_ip TEXT,
+            resource_sid TEXT,
+            resource_type TEXT,
+            description TEXT,
+            http_method TEXT,
+            url_path TEXT,
+            auth_method TEXT,
+            request_sid TEXT,
+            raw BLOB NOT NULL,
+            seq INTEGER UNIQUE,
+            late INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX events_pending ON events(time_ms, dedup_key) WHERE seq IS NULL;
+        CREATE INDEX events_time ON events(time_ms);
+        CREATE TABLE source_state (
+            source TEXT PRIMARY KEY,
+            state BLOB NOT NULL,
+            updated_ms INTEGER NOT NULL
+        );
+        CREATE TABLE merge_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            frontier_ms INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL
+        );
+        INSERT INTO merge_state (id, frontier_ms, last_seq) VALUES (1, -4611686018427387904, 0);
+        CREATE TABLE output_positions (
+            output TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            byte_offset INTEGER NOT NULL DEFAULT 0,
+            file_counter INTEGER NOT NULL DEFAULT 0,
+            updated_ms INTEGER NOT NULL
+        );
+        CREATE TABLE output_files (
+            output TEXT NOT NULL,
+            part_path TEXT NOT NULL,
+            final_path TEXT NOT NULL,
+            first_seq INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('open', 'sealed')),
+            PRIMARY KEY (output, part_path)
+        );
+        """,
+    ]
+
+    static var currentVersion: Int32 { Int32(migrations.count) }
+
+    /// Brings the database to `currentVersion`, one transaction per step; refuses a database
+    /// written by a newer forwarder.
+    static func migrate(_ db: SQLiteConnection, path: String) throws(JournalError) {
+        do {
+            let version = try db.userVersion
+            guard version <= currentVersion else {
+                throw JournalError(
+                    operation: "open",
+                    path: path,
+                    underlying: "its schema version \(version) is newer than this forwarder understands (\(currentVersion)); run a newer release or point state.dir elsewhere"
+                )
+            }
+            for step in Int(version)..<migrations.count {
+                try db.transaction(.exclusive) {
+                    try db.execute(migrations[step])
+                    try db.setUserVersion(Int32(step + 1))
+                }
+            }
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            throw JournalError("migrate its schema", path: path, error)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import ForwarderCore
+
+/// How many events one `append` stored and how many were already in the journal.
+public struct AppendResult: Sendable, Equatable {
+    public var inserted: Int
+    public var duplicates: Int
+
+    public init(inserted: Int, duplicates: Int) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+/// A source's opaque checkpoint (the poller cursor), stored with the rows it covers.
+public struct SourceCheckpoint: Sendable, Equatable {
+    public var source: SourceID
+    public var state: [UInt8]
+
+    public init(source: SourceID, state: [UInt8]) {
+        self.source = source
+        self.state = state
+    }
+}
+
+/// The merger's persisted progress: everything with `time <= frontier` is released, and the
+/// last release sequence handed out.
+public struct MergeProgress: Sendable, Equatable {
+    public var frontier: Timestamp
+    public var lastSequence: Int64
+}
+
+/// The outcome of one release step.
+public struct ReleaseBatch: Sendable, Equatable {
+    public var released: Int
+    public var late: Int
+    public var lastSequence: Int64
+    /// True when no pending row at or before the target remains (the frontier was stored).
+    public var complete: Bool
+
+    public init(released: Int, late: Int, lastSequence: Int64, complete: Bool) {
+        self.released = released
+        self.late = late
+        self.lastSequence = lastSequence
+        self.complete = complete
+    }
+}
+
+/// Where an output has got to in the release sequence, durably.
+public struct OutputPosition: Sendable, Equatable {
+    /// The last release sequence the output has delivered.
+    public var sequence: Int64
+    /// For append files: the file size that holds exactly the delivered records.
+    public var byteOffset: Int64
+    /// For rotating files: how many files this output has started (names the next one).
+    public var fileCounter: Int64
+
+    public init(sequence: Int64 = 0, byteOffset: Int64 = 0, fileCounter: Int64 = 0) {
+        self.sequence = sequence
+        self.byteOffset = byteOffset
+        self.fileCounter = fileCounter
+    }
+}
+
+/// An output file tracked through its life: open (being written as `.part`), then sealed (its
+/// range committed, the rename to its final name pending until recorded complete).
+public struct OutputFile: Sendable, Equatable {
+    public var partPath: String
+    public var finalPath: String
+    public var firstSequence: Int64
+    public var lastSequence: Int64
+    public var sealed: Bool
+
+    public init(partPath: String, finalPath: String, firstSequence: Int64, lastSequence: Int64, sealed: Bool = false) {
+        self.partPath = partPath
+        self.finalPath = finalPath
+        self.firstSequence = firstSequence
+        self.lastSequence = lastSequence
+        self.sealed = sealed
+    }
+}
+
+/// Counts for `checkpoint show`, metrics and readiness.
+public struct JournalStats: Sendable, Equatable {
+    public var events: Int64
+    public var pending: Int64
+    public var lastSequence: Int64
+    public var frontier: Timestamp
+}

@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+import ForwarderCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Fetches pages of Monitor Events over HTTPS with Basic auth and classifies every failure.
+public struct MonitorClient: Sendable {
+    public var baseURL: String
+    public var username: String
+    public var password: String
+    public var requestTimeout: Duration
+    /// Upper bound on one page's body (a 1000-event page is about 1 MB).
+    public var maxBodyBytes: Int
+    let http: HTTPClient
+
+    public init(http: HTTPClient, baseURL: String, username: String, password: String, requestTimeout: Duration = .seconds(30), maxBodyBytes: Int = 64 << 20) {
+        self.http = http
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.username = username
+        self.password = password
+        self.requestTimeout = requestTimeout
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// The first page URL of a list request for the given date range (`EndDate` omitted when nil).
+    public func listURL(startDate: Timestamp, endDate: Timestamp?, pageSize: Int) -> String {
+        var url = baseURL + "/v1/Events?StartDate=" + Self.encode(startDate.rfc3339Seconds)
+        if let endDate { url += "&EndDate=" + Self.encode(endDate.rfc3339Seconds) }
+        url += "&PageSize=\(pageSize)"
+        return url
+    }
+
+    /// GETs one page (the URL is used verbatim, as `meta.next_page_url` requires).
+    public func fetchPage(_ url: String, clock: WallClock = .system) async throws(MonitorAPIError) -> MonitorPage {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        let credentials = Data("\(username):\(password)".utf8).base64EncodedString()
+        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "twilio-siem-forwarder/\(ForwarderVersion.current)")
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .milliseconds(requestTimeout.milliseconds))
+            body = try await response.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw MonitorAPIError(kind: .transport, message: Self.describe(error), url: url)
+        }
+        let bytes = Array(body.readableBytesView)
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let decoded = TwilioErrorBody.decode(bytes)
+            let kind: MonitorAPIError.Kind
+            switch status {
+            case 401, 403: kind = .unauthorized
+            case 429, 500...599: kind = .unavailable
+            default: kind = .rejected
+            }
+            throw MonitorAPIError(
+                kind: kind, status: status, twilioCode: decoded.code,
+                message: decoded.message ?? response.status.reasonPhrase, moreInfo: decoded.moreInfo,
+                retryAfter: Self.retryAfter(response.headers.first(name: "Retry-After"), now: clock.now()), url: url
+            )
+        }
+        do {
+            return try MonitorPage(decoding: bytes, receivedAt: clock.now())
+        } catch {
+            throw MonitorAPIError(kind: .transport, status: status, message: "the response body is not a Monitor Events page (\(error))", url: url)
+        }
+    }
+
+    /// `Retry-After` as delta-seconds or an HTTP-date.
+    static func retryAfter(_ header: String?, now: Timestamp) -> Duration? {
+        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return nil }
+        if let seconds = Double(header), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: header) else { return nil }
+        let ms = Int64(date.timeIntervalSince1970 * 1000) - now.epochMilliseconds
+        return .milliseconds(max(0, ms))
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            return "\(error)"
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,69 @@
+import ForwarderCore
+import Foundation
+
+/// The Monitor poller's checkpoint, stored in the journal with the rows it covers.
+///
+/// During backfill it names the next UTC day to fetch; live, it holds the newest `event_date`
+/// ingested. Events sharing a timestamp at the edge are covered because every window starts
+/// `lookback` before the cursor and the journal ignores sids it already holds.
+public struct MonitorCursor: Sendable, Equatable {
+    /// Whether the poller is still walking history day by day, or following new events.
+    public enum Phase: Sendable, Equatable {
+        case backfill(CivilDate)
+        case live
+    }
+
+    public var phase: Phase
+    /// Newest event time ingested (or the point the poller is known to be settled up to).
+    public var newest: Timestamp?
+    /// The last watermark reported: no event older than this is still expected.
+    public var watermark: Timestamp?
+
+    public init(phase: Phase, newest: Timestamp? = nil, watermark: Timestamp? = nil) {
+        self.phase = phase
+        self.newest = newest
+        self.watermark = watermark
+    }
+
+    /// The stored form: a small JSON object.
+    public func encoded() -> [UInt8] {
+        var object: [String: Any] = [:]
+        switch phase {
+        case .backfill(let day):
+            object["phase"] = "backfill"
+            object["day"] = day.description
+        case .live:
+            object["phase"] = "live"
+        }
+        if let newest { object["newest"] = newest.rfc3339 }
+        if let watermark { object["watermark"] = watermark.rfc3339 }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Array(data)
+    }
+
+    /// Reads the stored form; nil when it is not a cursor this version understands.
+    public init?(encoded bytes: [UInt8]) {
+        guard let value = try? JSONReader.parse(bytes) else { return nil }
+        switch value["phase"]?.stringValue {
+        case "backfill":
+            guard let day = value["day"]?.stringValue, let start = Timestamp(iso8601: day) else { return nil }
+            phase = .backfill(start.utcDate)
+        case "live":
+            phase = .live
+        default:
+            return nil
+        }
+        newest = value["newest"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
+        watermark = value["watermark"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
+    }
+}
+
+extension MonitorCursor: CustomStringConvertible {
+    public var description: String {
+        let mark = watermark.map { ", complete through \($0.rfc3339)" } ?? ""
+        switch phase {
+        case .backfill(let day): return "backfilling, next day \(day)\(mark)"
+        case .live: return "live, newest event \(newest?.rfc3339 ?? "none")\(mark)"
+        }
+    }
+}

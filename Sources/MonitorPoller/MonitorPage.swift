@@ -1,0 +1,46 @@
+import ForwarderCore
+
+/// One page of `GET /v1/Events`: the events (newest first, as Twilio sends them) and the URL of
+/// the next page, if any.
+public struct MonitorPage: Sendable {
+    public var events: [TwilioEvent]
+    public var nextPageURL: String?
+
+    public init(events: [TwilioEvent], nextPageURL: String?) {
+        self.events = events
+        self.nextPageURL = nextPageURL
+    }
+
+    /// Decodes a list response, keeping each event object's bytes exactly as received.
+    public init(decoding body: [UInt8], receivedAt: Timestamp) throws(JSONParseError) {
+        var events: [TwilioEvent] = []
+        var next: String?
+        var sawEvents = false
+        try JSONReader.read(body) { (reader, buffer) throws(JSONParseError) in
+            try reader.readObject { (key, reader) throws(JSONParseError) in
+                switch key {
+                case "events":
+                    guard reader.peek() == UInt8(ascii: "[") else {
+                        throw JSONParseError(offset: reader.offset, reason: "\"events\" is not an array")
+                    }
+                    sawEvents = true
+                    try reader.readArray { (reader) throws(JSONParseError) in
+                        let (value, range) = try reader.readValueWithRange()
+                        guard case .object = value else { return }
+                        let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[range]))
+                        events.append(MonitorEventDecoder.decode(value, raw: raw, receivedAt: receivedAt))
+                    }
+                case "meta":
+                    let meta = try reader.readValue()
+                    next = meta["next_page_url"]?.stringValue
+                default:
+                    try reader.skipValue()
+                }
+            }
+            try reader.expectEnd()
+        }
+        guard sawEvents else { throw JSONParseError(offset: 0, reason: "the response has no \"events\" array") }
+        self.events = events
+        self.nextPageURL = (next?.isEmpty ?? true) ? nil : next
+    }
+}

@@ -1,0 +1,180 @@
+import ForwarderCore
+import Journal
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Pulls Monitor Events into the journal, forever: backfills settled UTC days oldest first, then
+/// polls the live range every `pollInterval`. Retries 429/5xx/transport failures with backoff
+/// (the cursor stays put), stops on 401/403, and reports its watermark to the merger.
+public final class MonitorPoller: Service, Sendable {
+    /// How the poller paces itself.
+    public struct Settings: Sendable {
+        public var pageSize: Int
+        public var pollInterval: Duration
+        public var lookback: Duration
+        public var start: MonitorStart
+        public var retry: Backoff
+
+        public init(pageSize: Int = 1000, pollInterval: Duration = .seconds(60), lookback: Duration = .seconds(600), start: MonitorStart = .backfill(.seconds(86_400)), retry: Backoff = Backoff()) {
+            self.pageSize = pageSize
+            self.pollInterval = pollInterval
+            self.lookback = lookback
+            self.start = start
+            self.retry = retry
+        }
+    }
+
+    let client: MonitorClient
+    let journal: Journal
+    let settings: Settings
+    let reporter: any WatermarkReporter
+    let health: HealthRegistry?
+    let clock: WallClock
+    let logger: Logger
+    let plan: PollPlan
+    let source: SourceID = .monitor
+    /// Called after each completed live window (the `--once` mode stops the pipeline there).
+    let onLiveWindowComplete: (@Sendable () async -> Void)?
+
+    private let requests: Counter
+    private let retries: Counter
+    private let inserted: Counter
+    private let duplicates: Counter
+    private let watermarkLag: Gauge
+
+    public init(
+        client: MonitorClient, journal: Journal, settings: Settings, reporter: any WatermarkReporter, health: HealthRegistry? = nil,
+        clock: WallClock = .system, logger: Logger, onLiveWindowComplete: (@Sendable () async -> Void)? = nil
+    ) {
+        self.onLiveWindowComplete = onLiveWindowComplete
+        self.client = client
+        self.journal = journal
+        self.settings = settings
+        self.reporter = reporter
+        self.health = health
+        self.clock = clock
+        self.logger = logger
+        self.plan = PollPlan(lookback: settings.lookback)
+        requests = Counter(label: "twilio_monitor_requests_total")
+        retries = Counter(label: "twilio_monitor_retries_total")
+        inserted = Counter(label: "twilio_monitor_events_total", dimensions: [("result", "new")])
+        duplicates = Counter(label: "twilio_monitor_events_total", dimensions: [("result", "duplicate")])
+        watermarkLag = Gauge(label: "twilio_monitor_watermark_lag_seconds")
+    }
+
+    /// The stored cursor, or where a first run starts.
+    public func loadCursor() async throws -> MonitorCursor {
+        if let bytes = try await journal.checkpoint(of: source) {
+            guard let cursor = MonitorCursor(encoded: bytes) else {
+                throw JournalError(operation: "read the Monitor cursor", path: journal.path, underlying: "it is not in a format this version understands; reset it with `siem-forwarder checkpoint reset`")
+            }
+            return cursor
+        }
+        return PollPlan.initialCursor(start: settings.start, now: clock.now())
+    }
+
+    public func run() async throws {
+        await health?.register("source:monitor")
+        var cursor = try await loadCursor()
+        logger.info("Monitor poller starting", metadata: ["cursor": "\(cursor)"])
+        if let watermark = cursor.watermark {
+            await reporter.report(source, watermark: watermark)
+        }
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let polled: MonitorCursor?
+            do {
+                polled = try await pollOnce(cursor)
+            } catch is CancellationError where Task.isShuttingDownGracefully {
+                polled = nil
+            }
+            guard let next = polled else {
+                break  // shutting down mid-window; the cursor was not moved
+            }
+            cursor = next
+            if case .backfill = cursor.phase { continue }  // more settled days to fetch: no pause
+            await onLiveWindowComplete?()
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: self.settings.pollInterval)
+            }
+        }
+        logger.info("Monitor poller stopped", metadata: ["cursor": "\(cursor)"])
+    }
+
+    /// Fetches the next window after `cursor` completely, stores it with the new cursor, reports
+    /// the new watermark and returns the cursor; nil if shutdown interrupted the window.
+    public func pollOnce(_ cursor: MonitorCursor) async throws -> MonitorCursor? {
+        let startedAt = clock.now()
+        let window = plan.window(for: cursor, now: startedAt)
+        guard let next = try await poll(window, cursor: cursor, startedAt: startedAt) else { return nil }
+        if let watermark = next.watermark {
+            watermarkLag.record(clock.now().duration(since: watermark).secondsDouble)
+            await reporter.report(source, watermark: watermark)
+        }
+        await health?.ok("source:monitor", detail: "\(next)")
+        return next
+    }
+
+    /// Pages through one window, storing each page as it arrives and the new cursor with the
+    /// last page. Returns nil if shutdown interrupted it.
+    func poll(_ window: PollWindow, cursor: MonitorCursor, startedAt: Timestamp) async throws -> MonitorCursor? {
+        var url = client.listURL(startDate: window.start, endDate: window.end, pageSize: settings.pageSize)
+        var newest: Timestamp?
+        var pages = 0
+        var fetched = 0
+        while true {
+            let page = try await fetchWithRetry(url)
+            pages += 1
+            fetched += page.events.count
+            for event in page.events where event.timeSource == .event {
+                newest = newest.map { max($0, event.time) } ?? event.time
+            }
+            let more = plan.shouldFetchNextPage(after: page.events, hasNextPage: page.nextPageURL != nil, window: window)
+            var checkpoint: SourceCheckpoint?
+            var nextCursor: MonitorCursor?
+            if !more {
+                let after = plan.cursor(after: window, previous: cursor, newestSeen: newest, pollStartedAt: startedAt)
+                nextCursor = after
+                checkpoint = SourceCheckpoint(source: source, state: after.encoded())
+            }
+            let result = try await journal.append(page.events, receivedAt: clock.now(), checkpoint: checkpoint)
+            inserted.increment(by: result.inserted)
+            duplicates.increment(by: result.duplicates)
+            if result.inserted > 0 { await reporter.journalChanged() }
+            if let nextCursor {
+                logger.debug("Monitor window complete", metadata: [
+                    "start": "\(window.start)", "pages": "\(pages)", "events": "\(fetched)", "cursor": "\(nextCursor)",
+                ])
+                return nextCursor
+            }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return nil }
+            url = page.nextPageURL!
+        }
+    }
+
+    /// One page, retrying what is worth retrying; 401/403 and other 4xx end the poller.
+    func fetchWithRetry(_ url: String) async throws -> MonitorPage {
+        var backoff = settings.retry
+        while true {
+            requests.increment()
+            do {
+                let page = try await client.fetchPage(url, clock: clock)
+                return page
+            } catch where error.isRetryable {
+                retries.increment()
+                let delay = backoff.nextDelay(retryAfter: error.retryAfter)
+                logger.warning("Monitor request failed; retrying", metadata: [
+                    "error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)",
+                ])
+                await health?.failing("source:monitor", reason: error.description)
+                try await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: delay)
+                }
+            } catch {
+                await health?.failing("source:monitor", reason: error.description)
+                logger.error("Monitor poller stopped: \(error)")
+                throw error
+            }
+        }
+    }
+}

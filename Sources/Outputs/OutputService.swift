@@ -1,0 +1,162 @@
+import ForwarderCore
+import Journal
+import Logging
+import Metrics
+import NIOCore
+import ServiceLifecycle
+
+/// One configured output: reads released events from the journal after its own committed
+/// position, encodes and frames them, hands them to its sink, and commits what the sink says is
+/// durable. A slow or broken output never holds back another: each has its own position.
+public final class OutputService: Service, Sendable {
+    public let name: String
+    let encoder: any EventEncoder
+    let framer: any RecordFramer
+    let sink: any RecordSink
+    let journal: Journal
+    let wakeup: Wakeup
+    let batchSize: Int
+    let clock: WallClock
+    let health: HealthRegistry?
+    let logger: Logger
+    let retry: Backoff
+    private let progress: OutputProgress
+
+    private let eventsWritten: Counter
+    private let bytesWritten: Counter
+    private let failures: Counter
+    private let lagSeconds: Gauge
+
+    public init(
+        name: String, encoder: any EventEncoder, framer: any RecordFramer, sink: any RecordSink,
+        journal: Journal, wakeup: Wakeup, batchSize: Int = 1000, retry: Backoff = Backoff(),
+        clock: WallClock = .system, health: HealthRegistry? = nil, logger: Logger
+    ) {
+        self.name = name
+        self.encoder = encoder
+        self.framer = framer
+        self.sink = sink
+        self.journal = journal
+        self.wakeup = wakeup
+        self.batchSize = batchSize
+        self.retry = retry
+        self.clock = clock
+        self.health = health
+        self.logger = logger
+        self.progress = OutputProgress()
+        eventsWritten = Counter(label: "forwarder_output_events_total", dimensions: [("output", name)])
+        bytesWritten = Counter(label: "forwarder_output_bytes_total", dimensions: [("output", name)])
+        failures = Counter(label: "forwarder_output_failures_total", dimensions: [("output", name)])
+        lagSeconds = Gauge(label: "forwarder_output_lag_seconds", dimensions: [("output", name)])
+    }
+
+    /// The committer that turns a sink's requests into journal transactions.
+    var committer: OutputCommitter {
+        let journal = self.journal
+        let name = self.name
+        let clock = self.clock
+        let progress = self.progress
+        return OutputCommitter { commit in
+            switch commit {
+            case .openFile(let file):
+                try await journal.openFile(name, file: file)
+            case .position(let position):
+                try await journal.commitOutput(name, position: position, at: clock.now())
+                await progress.committed(position.sequence)
+            case .sealFile(let file, let position):
+                try await journal.sealFile(name, file: file, position: position, at: clock.now())
+                await progress.committed(position.sequence)
+            case .fileDone(let partPath):
+                try await journal.completeFile(name, partPath: partPath)
+            }
+        }
+    }
+
+    /// The last sequence made durable at this output (for readiness and tests).
+    public func committedSequence() async -> Int64 {
+        await progress.sequence
+    }
+
+    public func run() async throws {
+        await health?.register("output:\(name)")
+        var backoff = retry
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await deliver()
+                return
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                return
+            } catch {
+                failures.increment()
+                let delay = backoff.nextDelay()
+                logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
+                    "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
+                ])
+                await health?.failing("output:\(name)", reason: "\(error)")
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
+        }
+    }
+
+    /// Recovers, then moves events until shutdown; on shutdown drains what is released and
+    /// finishes the sink.
+    private func deliver() async throws {
+        let committer = self.committer
+        let stored = try await journal.outputPosition(name) ?? OutputPosition()
+        let files = try await journal.outputFiles(name)
+        var position = try await sink.recover(position: stored, files: files, commit: committer)
+        await progress.committed(position.sequence)
+        logger.info("Output \(name) resuming", metadata: ["sequence": "\(position.sequence)"])
+        var record = ByteBuffer()
+        var framed = ByteBuffer()
+        while true {
+            let stopping = Task.isShuttingDownGracefully || Task.isCancelled
+            let events = try await journal.events(after: position.sequence, limit: batchSize)
+            if events.isEmpty {
+                if stopping { break }
+                try await sink.tick(now: clock.now(), commit: committer)
+                await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
+                lagSeconds.record(0)
+                await waitForWork()
+                continue
+            }
+            framed.clear()
+            for event in events {
+                record.clear()
+                encoder.encode(event, into: &record)
+                framer.frame(record, into: &framed)
+            }
+            let last = events[events.count - 1]
+            try await sink.write(framed, count: events.count, through: last.sequence, now: clock.now(), commit: committer)
+            position.sequence = last.sequence
+            eventsWritten.increment(by: events.count)
+            bytesWritten.increment(by: framed.readableBytes)
+            lagSeconds.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
+            await health?.ok("output:\(name)", detail: "at sequence \(position.sequence)", progress: true)
+        }
+        try await sink.finish(now: clock.now(), commit: committer)
+        logger.info("Output \(name) stopped", metadata: ["sequence": "\(position.sequence)"])
+    }
+
+    private func waitForWork() async {
+        var timeout = Duration.seconds(1)
+        if let deadline = await sink.nextDeadline() {
+            let untilDeadline = deadline.duration(since: clock.now())
+            timeout = max(.milliseconds(1), min(timeout, untilDeadline))
+        }
+        await withGracefulShutdownHandler {
+            await wakeup.wait(timeout: timeout)
+        } onGracefulShutdown: {
+            Task { await self.wakeup.signal() }
+        }
+    }
+}
+
+/// The committed sequence of one output, shared between its service and observers.
+actor OutputProgress {
+    private(set) var sequence: Int64 = 0
+
+    func committed(_ sequence: Int64) {
+        self.sequence = max(self.sequence, sequence)
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// A file I/O failure naming the path and the operating system's reason.
+public struct FileIOError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var path: String
+    public var errno: Int32
+
+    public var description: String {
+        "Could not \(operation) \(path): \(String(cString: strerror(errno)))"
+    }
+}
+
+/// A thin owner of a POSIX file descriptor: complete writes, fsync, truncate. Durability needs
+/// these exact calls, which Foundation's FileHandle does not promise.
+public final class PosixFile {
+    public let path: String
+    private var fd: Int32
+
+    /// Opens for appending, creating the file (mode 0640) and missing parent directories.
+    public init(appendingTo path: String, create: Bool = true) throws(FileIOError) {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, create {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0)
+        fd = open(path, flags, 0o640)
+        if fd < 0 { throw FileIOError(operation: "open", path: path, errno: errno) }
+    }
+
+    deinit {
+        if fd >= 0 { _ = Glibc.close(fd) }
+    }
+
+    /// Writes every byte, retrying short writes and EINTR.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileIOError(operation: "write to", path: path, errno: errno)
+            }
+            offset += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8]) throws(FileIOError) {
+        var failure: FileIOError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(FileIOError) { try write(buffer) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Flushes the file's data to stable storage.
+    public func sync() throws(FileIOError) {
+        if fsync(fd) != 0 { throw FileIOError(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// The current size of the file.
+    public func size() throws(FileIOError) -> Int64 {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
+        return Int64(st.st_size)
+    }
+
+    /// Cuts the file back to `length` bytes.
+    public func truncate(to length: Int64) throws(FileIOError) {
+        if ftruncate(fd, off_t(length)) != 0 { throw FileIOError(operation: "truncate", path: path, errno: errno) }
+    }
+
+    public func close() {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
+
+    /// Renames atomically and makes the rename durable by syncing the directory.
+    public static func rename(_ from: String, to: String) throws(FileIOError) {
+        if Glibc.rename(from, to) != 0 { throw FileIOError(operation: "rename \(from) to", path: to, errno: errno) }
+        try syncDirectory(of: to)
+    }
+
+    /// Fsyncs the directory holding `path`, so a create, rename or unlink in it survives a crash.
+    public static func syncDirectory(of path: String) throws(FileIOError) {
+        var directory = (path as NSString).deletingLastPathComponent
+        if directory.isEmpty { directory = "." }
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd < 0 { throw FileIOError(operation: "open directory", path: directory, errno: errno) }
+        defer { _ = Glibc.close(dfd) }
+        if fsync(dfd) != 0 { throw FileIOError(operation: "fsync directory", path: directory, errno: errno) }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Removes a file; a file that is already gone is fine.
+    public static func remove(_ path: String) throws(FileIOError) {
+        if unlink(path) != 0, errno != ENOENT { throw FileIOError(operation: "remove", path: path, errno: errno) }
+    }
+}

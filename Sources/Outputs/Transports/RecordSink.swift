@@ -1,0 +1,44 @@
+import ForwarderCore
+import Journal
+import NIOCore
+
+/// A step a sink needs made durable in the journal before it goes on.
+public enum OutputCommit: Sendable, Equatable {
+    /// A `.part` file is about to be created; recorded so a crash can clean it up.
+    case openFile(OutputFile)
+    /// The records up to this position are durable at the destination.
+    case position(OutputPosition)
+    /// A finished file and the position it completes, committed together; the sink renames the
+    /// file into place right after.
+    case sealFile(OutputFile, OutputPosition)
+    /// A file record is settled (renamed or removed) and can be forgotten.
+    case fileDone(partPath: String)
+}
+
+/// Performs a sink's commits in the journal; sinks call it at the moment durability requires.
+public struct OutputCommitter: Sendable {
+    public var perform: @Sendable (OutputCommit) async throws -> Void
+
+    public init(_ perform: @escaping @Sendable (OutputCommit) async throws -> Void) {
+        self.perform = perform
+    }
+
+    public func callAsFunction(_ commit: OutputCommit) async throws {
+        try await perform(commit)
+    }
+}
+
+/// Writes framed records somewhere and says when they are durable. Sinks know nothing of
+/// formats: the output service encodes and frames records, the sink only stores or sends bytes.
+public protocol RecordSink: Sendable {
+    /// Completes or discards what an earlier run left behind; returns where to resume.
+    func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition
+    /// Accepts the framed records `sequence - count + 1 ... sequence`.
+    func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws
+    /// Time-based work due at `now` (age rotation, periodic flush).
+    func tick(now: Timestamp, commit: OutputCommitter) async throws
+    /// When `tick` next has work, if ever.
+    func nextDeadline() async -> Timestamp?
+    /// Makes everything written durable and closes it (shutdown).
+    func finish(now: Timestamp, commit: OutputCommitter) async throws
+}

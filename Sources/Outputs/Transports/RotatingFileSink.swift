@@ -1,0 +1,120 @@
+import ForwarderCore
+import Gzip
+import Journal
+import NIOCore
+
+/// Writes records into gzip files that become visible only when complete: each file is written
+/// as `<name>.part`, and on rotation (size, age, shutdown) it is finished, fsynced, committed in
+/// the journal together with the output position, then renamed to its final name. A crash at
+/// any point leaves either a file that recovery completes or one it discards: exactly once.
+public actor RotatingFileSink: RecordSink {
+    /// Settings of one rotating file output.
+    public struct Settings: Sendable {
+        public var template: FileNameTemplate
+        public var gzipLevel: Int
+        public var rotation: RotationPolicy
+
+        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy) {
+            self.template = template
+            self.gzipLevel = gzipLevel
+            self.rotation = rotation
+        }
+    }
+
+    private struct OpenFile {
+        var record: OutputFile
+        var file: PosixFile
+        var compressor: GzipCompressor
+        var openedAt: Timestamp
+        var records = 0
+        var bytesOnDisk: Int64 = 0
+    }
+
+    private let settings: Settings
+    private var current: OpenFile?
+    private var counter: Int64 = 0
+    private var pending: [UInt8] = []
+    private static let writeChunk = 256 * 1024
+
+    public init(settings: Settings) {
+        self.settings = settings
+        pending.reserveCapacity(Self.writeChunk * 2)
+    }
+
+    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+        for file in files {
+            if file.sealed, PosixFile.exists(file.partPath) {
+                try PosixFile.rename(file.partPath, to: file.finalPath)
+            } else if !file.sealed {
+                try PosixFile.remove(file.partPath)
+            }
+            try await commit(.fileDone(partPath: file.partPath))
+        }
+        counter = position.fileCounter
+        return position
+    }
+
+    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+        guard count > 0 else { return }
+        if current == nil {
+            try await open(firstSequence: sequence - Int64(count) + 1, now: now, commit: commit)
+        }
+        guard var file = current else { return }
+        try records.withUnsafeReadableBytes { try file.compressor.compress($0, into: &pending) }
+        if pending.count >= Self.writeChunk {
+            try file.file.write(pending)
+            file.bytesOnDisk += Int64(pending.count)
+            pending.removeAll(keepingCapacity: true)
+        }
+        file.records += count
+        file.record.lastSequence = sequence
+        current = file
+        if settings.rotation.shouldRotate(bytes: file.bytesOnDisk + Int64(pending.count), records: file.records, openedAt: file.openedAt, now: now) {
+            try await seal(now: now, commit: commit)
+        }
+    }
+
+    public func tick(now: Timestamp, commit: OutputCommitter) async throws {
+        guard let file = current else { return }
+        if settings.rotation.shouldRotate(bytes: file.bytesOnDisk + Int64(pending.count), records: file.records, openedAt: file.openedAt, now: now) {
+            try await seal(now: now, commit: commit)
+        }
+    }
+
+    public func nextDeadline() -> Timestamp? {
+        current.map { settings.rotation.deadline(openedAt: $0.openedAt) }
+    }
+
+    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+        if current != nil { try await seal(now: now, commit: commit) }
+    }
+
+    private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+        counter += 1
+        var finalPath = settings.template.path(openedAt: now, counter: counter)
+        while PosixFile.exists(finalPath) || PosixFile.exists(finalPath + ".part") {
+            counter += 1
+            finalPath = settings.template.path(openedAt: now, counter: counter)
+        }
+        let record = OutputFile(partPath: finalPath + ".part", finalPath: finalPath, firstSequence: firstSequence, lastSequence: firstSequence)
+        try await commit(.openFile(record))
+        let file = try PosixFile(appendingTo: record.partPath)
+        current = OpenFile(record: record, file: file, compressor: try GzipCompressor(level: settings.gzipLevel), openedAt: now)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func seal(now: Timestamp, commit: OutputCommitter) async throws {
+        guard var file = current else { return }
+        try file.compressor.finish(into: &pending)
+        try file.file.write(pending)
+        pending.removeAll(keepingCapacity: true)
+        try file.file.sync()
+        file.file.close()
+        file.record.sealed = true
+        current = nil
+        let position = OutputPosition(sequence: file.record.lastSequence, byteOffset: 0, fileCounter: counter)
+        try await commit(.sealFile(file.record, position))
+        try PosixFile.rename(file.record.partPath, to: file.record.finalPath)
+        try await commit(.fileDone(partPath: file.record.partPath))
+    }
+}

@@ -1,0 +1,8 @@
+/// One SQLite value, as bound to a parameter or read from a column.
+public enum SQLiteValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}

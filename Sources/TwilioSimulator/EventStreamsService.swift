@@ -1,0 +1,75 @@
+import Foundation
+
+/// The Event Streams side: a generator loop that paces deliveries to an events-per-minute rate,
+/// and a dispatcher that sends queued deliveries, a few at a time, each with its own retries.
+final class EventStreamsService: Sendable {
+    static let maxConcurrentDeliveries = 4
+
+    let ledger: DeliveryLedger
+    let gate = PauseGate()
+    private let sender: WebhookSender
+    private let seed: UInt64
+    private let queue: AsyncStream<DeliveryLedger.Delivery>
+    private let queueInput: AsyncStream<DeliveryLedger.Delivery>.Continuation
+
+    init(ledger: DeliveryLedger, sender: WebhookSender, seed: UInt64) {
+        self.ledger = ledger
+        self.sender = sender
+        self.seed = seed
+        (queue, queueInput) = AsyncStream.makeStream(of: DeliveryLedger.Delivery.self)
+    }
+
+    func enqueue(_ deliveries: [DeliveryLedger.Delivery]) {
+        for delivery in deliveries {
+            if case .terminated = queueInput.yield(delivery) {
+                ledger.settle(delivery.number, outcome: .abandoned)
+            }
+        }
+    }
+
+    /// Sends queued deliveries until the queue finishes or the task is cancelled.
+    func runDispatcher() async {
+        await withTaskGroup(of: Void.self) { group in
+            var active = 0
+            for await delivery in queue {
+                if active >= EventStreamsService.maxConcurrentDeliveries {
+                    await group.next()
+                    active -= 1
+                }
+                group.addTask { await self.sender.deliver(delivery) }
+                active += 1
+            }
+            await group.waitForAll()
+        }
+    }
+
+    /// Generates background deliveries at `eventsPerMinute` CloudEvents per minute.
+    func runGenerator(eventsPerMinute: Double) async {
+        guard eventsPerMinute > 0 else { return }
+        var timing = SplitMix64(seed: seed, stream: RandomStream.webhookTiming, index: 0)
+        let secondsPerEvent = 60 / eventsPerMinute
+        while !Task.isCancelled {
+            await gate.waitWhilePaused()
+            let plan = ledger.nextPlan()
+            let gap = timing.nextExponential(mean: secondsPerEvent * Double(CloudEventGenerator.eventCount(of: plan)))
+            do {
+                try await Task.sleep(for: .seconds(min(gap, 3600)))
+            } catch {
+                return
+            }
+            guard !gate.isPaused, !Task.isCancelled else { continue }
+            enqueue(ledger.makeDeliveries(plan: plan, nowMs: wallClockMilliseconds()))
+        }
+    }
+
+    /// Stops accepting deliveries; whatever was queued but not sent is settled as abandoned.
+    func finish() {
+        queueInput.finish()
+        gate.close()
+    }
+}
+
+/// Wall-clock time in epoch milliseconds (event dates are wall-clock, as Twilio's are).
+func wallClockMilliseconds() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+}

@@ -1,0 +1,59 @@
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// The transport-level faults: dropping the connection without an answer, and answering
+/// with a body cut short. (Status-code faults are ordinary ``APIResponse``s.)
+enum FaultInjection {
+    /// Thrown after the connection was dropped on purpose, so nothing more is written.
+    struct ConnectionDropped: Error {}
+    /// Thrown by a body writer halfway through, which makes the server close the connection.
+    struct BodyTruncated: Error {}
+
+    /// Resets the TCP connection (SO_LINGER 0, then close: the peer gets RST, no response).
+    static func reset(_ channel: any Channel) async throws -> Never {
+        if let provider = channel as? any SocketOptionProvider {
+            try? await provider.setSoLinger(NIOLinger(l_onoff: 1, l_linger: 0)).get()
+        }
+        try? await channel.close().get()
+        throw ConnectionDropped()
+    }
+
+    /// `response` with its body cut: either the headers promise the full length and the
+    /// connection closes early (`closeEarly`), or the response is well framed but its body is
+    /// only a prefix, which is not valid JSON.
+    static func truncated(_ response: APIResponse, closeEarly: Bool) -> Response {
+        let full = response.body
+        let cut = max(1, full.count * 2 / 5)
+        let prefix = Array(full.prefix(cut))
+        var headers = HTTPFields(response)
+        if closeEarly {
+            headers[.contentLength] = String(full.count)
+            let body = ResponseBody(contentLength: full.count) { writer in
+                try await writer.write(ByteBuffer(bytes: prefix))
+                throw BodyTruncated()
+            }
+            return Response(status: .init(code: response.status), headers: headers, body: body)
+        }
+        return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: prefix)))
+    }
+}
+
+extension HTTPFields {
+    /// Content type plus the response's extra headers.
+    init(_ response: APIResponse) {
+        self.init()
+        self[.contentType] = response.contentType
+        if let retryAfter = response.retryAfter { self[.retryAfter] = retryAfter }
+        if let challenge = response.wwwAuthenticate { self[.wwwAuthenticate] = challenge }
+    }
+}
+
+extension APIResponse {
+    var hummingbirdResponse: Response {
+        Response(
+            status: .init(code: status), headers: HTTPFields(self),
+            body: .init(byteBuffer: ByteBuffer(bytes: body))
+        )
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+
+/// `GET /v1/Events` and `GET /v1/Events/{Sid}`: Basic auth, Twilio's errors, and the injected
+/// faults. Every `/v1/` request is counted, faulted or not.
+struct MonitorRoutes: Sendable {
+    var state: MonitorState
+    var base: BaseURLBox
+    var accountSid: String
+    var authToken: String
+    var precision: FilterPrecision
+    var slowResponseDelay: Duration
+
+    func register(on router: Router<SimulatorRequestContext>) {
+        router.get("/v1/Events") { request, context in
+            try await self.respond(request, context, kind: .list) { self.list(request) }
+        }
+        router.get("/v1/Events/{sid}") { request, context in
+            let sid = context.parameters.get("sid") ?? ""
+            return try await self.respond(request, context, kind: .fetch) { self.fetch(sid: sid) }
+        }
+        router.get("/v1/**") { request, context in
+            try await self.respond(request, context, kind: .other) { TwilioErrors.notFound(path: request.uri.path) }
+        }
+    }
+
+    /// Faults first (as a flaky front end would), then authentication, then the answer.
+    private func respond(
+        _ request: Request, _ context: SimulatorRequestContext, kind: MonitorState.RequestKind,
+        _ answer: () -> APIResponse
+    ) async throws -> Response {
+        let decision = state.beginRequest(kind)
+        switch decision.fault {
+        case .tooManyRequests: return TwilioErrors.tooManyRequests(retryAfter: decision.coin).hummingbirdResponse
+        case .internalError: return TwilioErrors.internalError().hummingbirdResponse
+        case .unavailable: return TwilioErrors.unavailable().hummingbirdResponse
+        case .reset: try await FaultInjection.reset(context.channel)
+        case .slow: try await Task.sleep(for: slowResponseDelay)
+        case .truncate, nil: break
+        }
+        guard isAuthorized(request) else {
+            state.countUnauthorized()
+            return TwilioErrors.unauthorized().hummingbirdResponse
+        }
+        let response = answer()
+        if decision.fault == .truncate {
+            return FaultInjection.truncated(response, closeEarly: decision.coin)
+        }
+        return response.hummingbirdResponse
+    }
+
+    private func list(_ request: Request) -> APIResponse {
+        let parameters = QueryString.parse(request.uri.query)
+        switch EventListRequest.parse(parameters, precision: precision, catalog: state.catalog) {
+        case .failure(let error):
+            return error.response
+        case .success(let listRequest):
+            let page = state.page(for: listRequest, nowMs: wallClockMilliseconds())
+            let (baseURL, json) = base.current(catalog: state.catalog)
+            return .json(EventListingJSON.render(page: page, request: listRequest, json: json, baseURL: baseURL))
+        }
+    }
+
+    private func fetch(sid: String) -> APIResponse {
+        let path = "/v1/Events/\(sid)"
+        guard let value = Sid128(parsing: sid, prefix: "AE"),
+              let record = state.visibleRecord(sid: value, nowMs: wallClockMilliseconds())
+        else { return TwilioErrors.notFound(path: path) }
+        return .json(base.current(catalog: state.catalog).json.object(record))
+    }
+
+    /// Basic auth with the account sid or any `SK…` API key as user and the auth token as password.
+    private func isAuthorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization] else { return false }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+              let decoded = Data(base64Encoded: String(parts[1]).trimmingSpaces()),
+              let text = String(data: decoded, encoding: .utf8),
+              let colon = text.firstIndex(of: ":")
+        else { return false }
+        let user = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        let userAccepted = user == accountSid || (user.hasPrefix("SK") && Sid128(parsing: user, prefix: "SK") != nil)
+        return userAccepted && constantTimeEquals(password, authToken)
+    }
+
+    private func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8)
+        let b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+}

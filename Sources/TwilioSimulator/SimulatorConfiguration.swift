@@ -1,0 +1,103 @@
+import Foundation
+
+/// How the simulated Monitor API interprets `StartDate` / `EndDate`.
+///
+/// `.day` is what Twilio's published page documents (the time of day is ignored: whole UTC
+/// days); `.second` is what the OpenAPI spec's `date-time` typing would mean (exact instants).
+public enum FilterPrecision: String, Sendable, CaseIterable {
+    case day
+    case second
+}
+
+/// A user name and password for HTTP Basic authentication.
+public struct BasicAuthCredentials: Sendable, Equatable {
+    public var user: String
+    public var password: String
+
+    public init(user: String, password: String) {
+        self.user = user
+        self.password = password
+    }
+}
+
+/// A configuration value the simulator cannot use, named with the value at fault.
+public struct SimulatorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Everything that shapes one simulator run. Defaults match `siem-forwarder simulate`.
+public struct SimulatorConfiguration: Sendable {
+    /// Address to bind; the simulator only ever listens on what it is given here.
+    public var host = "127.0.0.1"
+    /// Port to bind; 0 picks an ephemeral port (read it back from ``TwilioSimulator/port``).
+    public var port = 0
+    /// Seed for everything generated: sids, types, actors, IPs, event data, faults, CloudEvents.
+    public var seed: UInt64 = 1
+    /// Days of Monitor history ending at the simulator's start (or ``historyEnd``).
+    public var historyDays = 3
+    /// History events per day.
+    public var historyEventsPerDay = 1000
+    /// When the history ends; `nil` means the moment the simulator starts. Fixing it makes
+    /// the history's timestamps deterministic too, not only its sids and contents.
+    public var historyEnd: Date? = nil
+    /// Live Monitor events generated per minute (randomised spacing); 0 = none.
+    public var eventsPerMinute: Double = 60
+    /// How `StartDate` / `EndDate` are interpreted.
+    public var filterPrecision: FilterPrecision = .day
+    /// The account every event belongs to, and an accepted Basic-auth user name.
+    public var accountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    /// The Basic-auth password for the account sid or any `SK…` key.
+    public var authToken = "simulator-auth-token"
+    /// Faults injected into `/v1/` responses.
+    public var faults: FaultSpec = .none
+    /// Share of generated events that reuse the previous event's timestamp.
+    public var sameTimestampFraction = 0.15
+    /// Share of live events that become visible only some time after their `event_date`.
+    public var lateVisibleFraction = 0.05
+    /// Upper bound of that visibility delay.
+    public var maxVisibilityDelay: Duration = .seconds(20)
+    /// How long a `slow` fault delays an otherwise correct answer.
+    public var slowResponseDelay: Duration = .seconds(2)
+    /// Where Event Streams deliveries are POSTed; `nil` disables the sender. May carry `user:pass@`.
+    public var webhookURL: String? = nil
+    /// CloudEvents generated per minute for the webhook; 0 = only ``TwilioSimulator/sendDelivery(events:batched:)``.
+    public var webhookEventsPerMinute: Double = 60
+    /// Token that signs deliveries (`X-Twilio-Signature`); `nil` uses ``authToken``.
+    public var webhookAuthToken: String? = nil
+    /// Basic credentials sent with every delivery; credentials in ``webhookURL`` take precedence.
+    public var webhookBasicAuth: BasicAuthCredentials? = nil
+
+    public init() {}
+
+    /// Checks the values that would make the simulator misbehave; every problem in one error.
+    func validate() throws(SimulatorConfigurationError) {
+        var problems: [String] = []
+        if !(0...65535).contains(port) { problems.append("port \(port) is not between 0 and 65535") }
+        if historyDays < 0 { problems.append("historyDays \(historyDays) is negative") }
+        if historyEventsPerDay < 0 { problems.append("historyEventsPerDay \(historyEventsPerDay) is negative") }
+        if !(eventsPerMinute >= 0 && eventsPerMinute.isFinite) { problems.append("eventsPerMinute \(eventsPerMinute) must be a finite number >= 0") }
+        if !(webhookEventsPerMinute >= 0 && webhookEventsPerMinute.isFinite) {
+            problems.append("webhookEventsPerMinute \(webhookEventsPerMinute) must be a finite number >= 0")
+        }
+        if !(0...1).contains(sameTimestampFraction) { problems.append("sameTimestampFraction \(sameTimestampFraction) is not between 0 and 1") }
+        if !(0...1).contains(lateVisibleFraction) { problems.append("lateVisibleFraction \(lateVisibleFraction) is not between 0 and 1") }
+        if maxVisibilityDelay < .zero { problems.append("maxVisibilityDelay \(maxVisibilityDelay) is negative") }
+        if slowResponseDelay < .zero { problems.append("slowResponseDelay \(slowResponseDelay) is negative") }
+        if Sid128(parsing: accountSid, prefix: "AC") == nil {
+            problems.append("accountSid \"\(accountSid)\" is not AC followed by 32 hex digits")
+        }
+        if authToken.isEmpty { problems.append("authToken is empty") }
+        if let webhookURL, (try? WebhookURL(parsing: webhookURL)) == nil {
+            problems.append("webhookURL \"\(webhookURL)\" is not an absolute http(s) URL")
+        }
+        if !problems.isEmpty {
+            throw SimulatorConfigurationError("Invalid simulator configuration: " + problems.joined(separator: "; "))
+        }
+    }
+}

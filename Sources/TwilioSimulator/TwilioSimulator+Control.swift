@@ -1,0 +1,100 @@
+import Foundation
+
+/// The control surface tests and the CLI use: live-event and delivery switches, ground truth,
+/// counters.
+extension TwilioSimulator {
+    // MARK: Monitor control
+
+    public func pauseLiveEvents() async { monitor.pauseLive() }
+    public func resumeLiveEvents() async { monitor.resumeLive() }
+
+    /// `count` new events at "now", visible at once (the first two share a timestamp); their sids.
+    public func addEvents(count: Int) async -> [String] {
+        monitor.addEvents(count: count, nowMs: wallClockMilliseconds()).map { $0.string(prefix: "AE") }
+    }
+
+    /// Returns once no generated Monitor event is still waiting to become visible. Sleeps until
+    /// the latest pending visibility time, not in fixed steps. Pause live events first, or new
+    /// late events can keep it waiting.
+    public func waitUntilAllVisible() async {
+        while !Task.isCancelled {
+            let now = wallClockMilliseconds()
+            let visibility = monitor.visibility(nowMs: now)
+            guard visibility.pending > 0, let latest = visibility.latestPendingMs else { return }
+            try? await Task.sleep(for: .milliseconds(max(1, latest - now + 1)))
+        }
+    }
+
+    /// Sids of every Monitor event visible now.
+    public func groundTruthIDs() async -> Set<String> {
+        var ids = Set<String>()
+        forEachVisibleChunk { chunk in
+            for record in chunk { ids.insert(record.sid.string(prefix: "AE")) }
+        }
+        return ids
+    }
+
+    /// Exactly what `GET /simulator/events` returns: one JSON object per element, newest first.
+    public func groundTruthLines() async -> [String] {
+        let json = EventJSON(catalog: monitor.catalog, baseURL: baseURL)
+        var lines: [String] = []
+        forEachVisibleChunk { chunk in
+            for record in chunk { lines.append(String(decoding: json.object(record), as: UTF8.self)) }
+        }
+        return lines
+    }
+
+    func forEachVisibleChunk(_ body: ([EventRecord]) -> Void) {
+        let now = wallClockMilliseconds()
+        var before: EventKey?
+        while true {
+            let chunk = monitor.visibleChunk(before: before, limit: SimulatorRoutes.chunkSize, nowMs: now)
+            guard let last = chunk.last else { return }
+            body(chunk)
+            before = last.key
+        }
+    }
+
+    public func stats() async -> SimulatorStats {
+        TwilioSimulator.makeStats(monitor: monitor, ledger: ledger)
+    }
+
+    /// Zeroes the Monitor request and fault counters.
+    public func resetRequestCounters() async {
+        monitor.resetCounters()
+    }
+
+    static func makeStats(monitor: MonitorState, ledger: DeliveryLedger) -> SimulatorStats {
+        let counters = monitor.counters()
+        let visibility = monitor.visibility(nowMs: wallClockMilliseconds())
+        let deliveries = ledger.counters()
+        return SimulatorStats(
+            requests: counters.requests, listRequests: counters.listRequests, fetchRequests: counters.fetchRequests,
+            unauthorizedRequests: counters.unauthorizedRequests,
+            faultsInjected: Dictionary(uniqueKeysWithValues: counters.faultsInjected.map { ($0.key.rawValue, $0.value) }),
+            visibleEvents: visibility.visible, pendingEvents: visibility.pending,
+            deliveriesSent: deliveries.sent, deliveriesAcknowledged: deliveries.acknowledged,
+            deliveriesDiscarded: deliveries.discarded, deliveryAttempts: deliveries.attempts,
+            cloudEventsGenerated: deliveries.events
+        )
+    }
+
+    // MARK: Event Streams control
+
+    /// Pauses the background delivery generator (explicit ``sendDelivery(events:batched:)`` still sends).
+    public func pauseDeliveries() async { streams?.gate.pause() }
+    public func resumeDeliveries() async { streams?.gate.resume() }
+
+    /// Every CloudEvent generated so far, with the outcome of the delivery that carried it.
+    public func deliveries() async -> [SimulatedDelivery] { ledger.snapshot() }
+
+    /// Returns once no delivery is pending or waiting to retry.
+    public func waitUntilDeliveriesSettled() async { await ledger.waitUntilSettled() }
+
+    /// Enqueues a delivery now: `events` CloudEvents in one JSON array when `batched`, otherwise
+    /// that many single-object deliveries. Does nothing without a ``SimulatorConfiguration/webhookURL``.
+    public func sendDelivery(events: Int, batched: Bool) async {
+        guard let streams else { return }
+        streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: wallClockMilliseconds()))
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import ForwarderCore
+import ForwarderRuntime
+import Foundation
+import Gzip
+import Logging
+import TwilioSimulator
+
+/// `siem-forwarder demo`: the simulator and `pipelines/demo.yaml` in one process, writing real
+/// output a newcomer can open.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the Twilio simulator and the demo pipeline together and show what they wrote."
+    )
+
+    @Option(help: "How long to run, in seconds.") var duration: Int = 20
+    @Option(help: "Where to write the output files and state.") var outputDir: String = "./demo-output"
+    @Option(help: "The demo pipeline file; the built-in copy of pipelines/demo.yaml when absent.") var config: String?
+
+    func run() async throws {
+        let logger = LoggingSetup.bootstrap(format: .text, level: "warning")
+        let outputDir = (outputDir as NSString).standardizingPath
+        for sub in ["state", "ndjson", "rfc5424", "cef"] {
+            try? FileManager.default.removeItem(atPath: outputDir + "/" + sub)
+        }
+        var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.seed = 42
+        simulatorConfig.historyDays = 2
+        simulatorConfig.historyEventsPerDay = 400
+        simulatorConfig.eventsPerMinute = 120
+        simulatorConfig.maxVisibilityDelay = .seconds(3)
+        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: logger)
+        print("Twilio simulator: \(simulator.baseURL) (2 days of history, 120 new events a minute)")
+
+        var environment = ProcessInfo.processInfo.environment
+        environment["SIMULATOR_URL"] = simulator.baseURL
+        environment["DEMO_OUTPUT_DIR"] = outputDir
+        let pipelineConfig: PipelineConfig
+        do {
+            if let config {
+                pipelineConfig = try PipelineConfigLoader.load(path: config, environment: environment)
+            } else {
+                pipelineConfig = try PipelineConfigLoader.parse(yaml: DemoPipeline.yaml, file: "pipelines/demo.yaml (built in)", environment: environment)
+            }
+        } catch {
+            await simulator.stop()
+            throw fail(error.description, code: ExitStatus.invalidInput)
+        }
+        let pipeline: Pipeline
+        do {
+            pipeline = try await PipelineBuilder.build(pipelineConfig, options: .init(shutdownSignals: [.sigint, .sigterm]), logger: logger)
+        } catch {
+            await simulator.stop()
+            throw fail("Could not start the demo pipeline: \(error)", code: ExitStatus.runtimeFailure)
+        }
+        print("Forwarding for \(duration) s into \(outputDir) ...")
+        let running = Task { try await pipeline.run() }
+        try? await Task.sleep(for: .seconds(duration))
+        await pipeline.shutdown()
+        let result = await running.result
+        await simulator.stop()
+        if case .failure(let error) = result {
+            throw fail("The demo pipeline failed: \(error)", code: ExitStatus.runtimeFailure)
+        }
+        try report(outputDir: outputDir, config: pipelineConfig)
+    }
+
+    private func report(outputDir: String, config: PipelineConfig) throws {
+        print("\nWrote:")
+        let fm = FileManager.default
+        var sample: String?
+        for output in config.outputs {
+            guard case .file(let file) = output.transport else { continue }
+            let directory = (file.path as NSString).deletingLastPathComponent
+            let names = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasSuffix(".part") }.sorted()
+            var lines = 0
+            for name in names {
+                guard let data = fm.contents(atPath: directory + "/" + name) else { continue }
+                let bytes = file.gzip ? ((try? Gzip.decompress(Array(data))) ?? []) : Array(data)
+                let text = String(decoding: bytes, as: UTF8.self)
+                lines += text.split(separator: "\n").count
+                if sample == nil, output.format.name == "ndjson" { sample = text.split(separator: "\n").last.map(String.init) }
+            }
+            print("  \(output.name) (\(output.format.name)): \(names.count) files, \(lines) events in \(directory)/")
+        }
+        if let sample {
+            print("\nOne NDJSON record:\n\(sample)")
+        }
+        print("\nOpen them with: zcat \(outputDir)/ndjson/*.ndjson.gz | head")
+    }
+}

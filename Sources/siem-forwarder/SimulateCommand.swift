@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import TwilioSimulator
+
+/// `siem-forwarder simulate`: serves the Twilio simulator until stopped.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve a local stand-in for the Twilio Monitor API and Event Streams deliveries until stopped."
+    )
+
+    @Option(help: "Port to listen on (0: any free port).") var port: Int = 0
+    @Option(help: "Seed of the deterministic event history.") var seed: UInt64 = 1
+    @Option(help: "Days of Monitor history before now.") var historyDays: Int = 3
+    @Option(help: "Monitor events per day of history.") var historyEventsPerDay: Int = 1000
+    @Option(help: "New Monitor events per minute while running.") var eventsPerMinute: Double = 60
+    @Option(help: "How StartDate/EndDate filter: day (time of day ignored, as Twilio documents) or second.") var filterPrecision: String = "day"
+    @Option(help: "Account SID the API answers for.") var accountSid: String = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    @Option(help: "Auth token (Basic auth password and webhook signing key).") var authToken: String = "simulator-auth-token"
+    @Option(help: "Where to POST signed Event Streams deliveries.") var webhookURL: String?
+    @Option(help: "CloudEvents per minute sent to --webhook-url.") var webhookEventsPerMinute: Double = 60
+    @Option(help: "Fault injection: a rate like 0.1, or a list like 429=0.05,500=0.03,reset=0.02.") var faults: String?
+
+    func run() async throws {
+        var configuration = SimulatorConfiguration()
+        configuration.port = port
+        configuration.seed = seed
+        configuration.historyDays = historyDays
+        configuration.historyEventsPerDay = historyEventsPerDay
+        configuration.eventsPerMinute = eventsPerMinute
+        guard let precision = FilterPrecision(rawValue: filterPrecision) else {
+            throw fail("--filter-precision must be day or second, not \(filterPrecision).", code: ExitStatus.invalidInput)
+        }
+        configuration.filterPrecision = precision
+        configuration.accountSid = accountSid
+        configuration.authToken = authToken
+        configuration.webhookURL = webhookURL
+        configuration.webhookEventsPerMinute = webhookEventsPerMinute
+        if let faults {
+            do {
+                configuration.faults = try FaultSpec(parsing: faults)
+            } catch {
+                throw fail("--faults \(faults): \(error)", code: ExitStatus.invalidInput)
+            }
+        }
+        let logger = LoggingSetup.bootstrap(format: .text, level: "info")
+        let simulator = try await TwilioSimulator.start(configuration, logger: logger)
+        print("Twilio simulator listening on \(simulator.baseURL)")
+        print("  Monitor API:   \(simulator.baseURL)/v1/Events  (Basic auth \(accountSid) / \(authToken))")
+        print("  ground truth:  \(simulator.baseURL)/simulator/events, /simulator/deliveries, /simulator/stats")
+        if let webhookURL { print("  deliveries to: \(webhookURL)") }
+        print("Press Ctrl-C to stop.")
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        for await _ in signals { break }
+        await simulator.stop()
+    }
+}

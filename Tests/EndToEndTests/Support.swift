@@ -1,0 +1,91 @@
+import ForwarderCore
+import Foundation
+import Gzip
+import Logging
+
+/// Polls `condition` every 50 ms until it holds; fails the test with `message` after `timeout`.
+func eventually(
+    timeout: Duration = .seconds(60), _ message: @autoclosure () -> String = "condition",
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    struct TimedOut: Error, CustomStringConvertible { var description: String }
+    throw TimedOut(description: "timed out after \(timeout) waiting for \(message())")
+}
+
+/// A logger that discards everything (tests assert on outputs, not on logs).
+let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+
+/// The NDJSON records of every complete `*.ndjson.gz` file under `directory` (recursively),
+/// failing on an invalid gzip file or an invalid JSON line.
+func ndjsonRecords(in directory: String) throws -> [JSONValue] {
+    let fm = FileManager.default
+    guard let enumerator = fm.enumerator(atPath: directory) else { return [] }
+    var records: [JSONValue] = []
+    for case let name as String in enumerator where name.hasSuffix(".ndjson.gz") {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+        let bytes = try Gzip.decompress(Array(data))
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
+            records.append(try JSONReader.parse(Array(bytes[start..<i])))
+            start = i + 1
+        }
+        if start != bytes.count { throw TestFailure("\(name) ends without a newline") }
+    }
+    return records
+}
+
+/// `event.id` of every NDJSON record in the files, duplicates kept.
+func eventIDs(in directory: String) throws -> [String] {
+    try ndjsonRecords(in: directory).compactMap { $0["event"]?["id"]?.stringValue }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The `siem-forwarder` binary built next to the test bundle.
+func forwarderBinary() throws -> String {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = directory.appendingPathComponent("siem-forwarder").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    for path in [".build/debug/siem-forwarder", ".build/x86_64-unknown-linux-gnu/debug/siem-forwarder"] {
+        let candidate = root.appendingPathComponent(path).path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw TestFailure("siem-forwarder binary not found next to \(CommandLine.arguments[0])")
+}
+
+/// A finished run of the binary.
+struct ProcessResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the binary to completion with the given arguments.
+func runForwarder(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+    async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+    let (o, e) = await (stdout, stderr)
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}

@@ -1,0 +1,147 @@
+import ForwarderCore
+import Foundation
+import Journal
+import SQLite
+import Testing
+
+func event(_ id: String, at ms: Int64, origin: EventOrigin = .monitor, type: String = "phone-number.created") -> TwilioEvent {
+    TwilioEvent(
+        id: id, dedupKey: id, time: Timestamp(epochMilliseconds: ms), origin: origin, type: type,
+        accountSid: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", raw: Array("{\"sid\":\"\(id)\"}".utf8)
+    )
+}
+
+@Suite("Journal")
+struct JournalTests {
+    @Test("events are unique by dedup key and the checkpoint commits with them")
+    func dedupAndCheckpoint() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        let first = try await journal.append([event("AE1", at: 1000), event("AE2", at: 2000)], receivedAt: Timestamp(epochMilliseconds: 5000),
+                                            checkpoint: SourceCheckpoint(source: .monitor, state: Array("c1".utf8)))
+        #expect(first == AppendResult(inserted: 2, duplicates: 0))
+        let second = try await journal.append([event("AE2", at: 2000), event("AE3", at: 3000)], receivedAt: Timestamp(epochMilliseconds: 6000))
+        #expect(second == AppendResult(inserted: 1, duplicates: 1))
+        #expect(try await journal.checkpoint(of: .monitor) == Array("c1".utf8))
+        #expect(try await journal.stats().events == 3)
+        await journal.close()
+
+        // Reopening finds the same state: it is on disk, in WAL mode, at the current schema.
+        let reopened = try Journal(directory: dir.path)
+        #expect(try await reopened.stats().events == 3)
+        #expect(try await reopened.checkpoint(of: .monitor) == Array("c1".utf8))
+        await reopened.close()
+        let db = try SQLiteConnection(path: dir.path + "/journal.sqlite")
+        #expect(try db.userVersion == 1)
+    }
+
+    @Test("release assigns sequences in (time, key) order up to the target and flags late rows")
+    func release() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        try await journal.append([event("b", at: 2000), event("a", at: 2000), event("c", at: 1000), event("d", at: 9000)], receivedAt: Timestamp(epochMilliseconds: 0))
+        let batch = try await journal.release(upTo: Timestamp(epochMilliseconds: 5000), lateAtOrBefore: .distantPast, limit: 100)
+        #expect(batch == ReleaseBatch(released: 3, late: 0, lastSequence: 3, complete: true))
+        let released = try await journal.events(after: 0, limit: 10)
+        #expect(released.map(\.event.id) == ["c", "a", "b"])
+        #expect(released.map(\.sequence) == [1, 2, 3])
+        #expect(try await journal.mergeProgress().frontier == Timestamp(epochMilliseconds: 5000))
+
+        // A row older than the frontier arrives: it is released next, flagged late.
+        try await journal.append([event("e", at: 1500)], receivedAt: Timestamp(epochMilliseconds: 0))
+        let next = try await journal.release(upTo: Timestamp(epochMilliseconds: 9000), lateAtOrBefore: Timestamp(epochMilliseconds: 5000), limit: 100)
+        #expect(next.released == 2 && next.late == 1)
+        let tail = try await journal.events(after: 3, limit: 10)
+        #expect(tail.map(\.event.id) == ["e", "d"])
+        #expect(tail.map(\.late) == [true, false])
+        await journal.close()
+    }
+
+    @Test("a release larger than the batch limit completes over several steps without moving the frontier early")
+    func batchedRelease() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        try await journal.append((0..<25).map { event("e\($0)", at: Int64($0)) }, receivedAt: Timestamp(epochMilliseconds: 0))
+        let target = Timestamp(epochMilliseconds: 100)
+        let first = try await journal.release(upTo: target, lateAtOrBefore: .distantPast, limit: 10)
+        #expect(!first.complete)
+        #expect(try await journal.mergeProgress().frontier == .distantPast)
+        _ = try await journal.release(upTo: target, lateAtOrBefore: .distantPast, limit: 10)
+        let last = try await journal.release(upTo: target, lateAtOrBefore: .distantPast, limit: 10)
+        #expect(last.complete && last.lastSequence == 25)
+        #expect(try await journal.mergeProgress().frontier == target)
+        await journal.close()
+    }
+
+    @Test("the original bytes and every interpreted field survive the journal unchanged")
+    func fieldsRoundTrip() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        let original = TwilioEvent(
+            id: "NO1", dedupKey: "AB1 NO1", time: Timestamp(epochMilliseconds: 1_756_056_832_164), timeSource: .dataTimestamp,
+            origin: .eventStreams, type: "com.twilio.iam.ip.blocked", accountSid: "AC1", actorSid: "SK1", actorType: nil,
+            source: "AB1", sourceIP: "172.253.115.138", resourceSid: nil, resourceType: nil, description: "é \"q\"\n",
+            httpMethod: "POST", urlPath: "/v1/Sinks", authMethod: "API Key", requestSid: "RQ1",
+            raw: Array("{\n  \"id\" : \"NO1\", \"x\": \"\u{00}\"\n}".utf8)
+        )
+        try await journal.append([original], receivedAt: Timestamp(epochMilliseconds: 0))
+        _ = try await journal.release(upTo: .distantFuture, lateAtOrBefore: .distantPast, limit: 10)
+        let back = try await journal.events(after: 0, limit: 1)
+        #expect(back.first?.event == original)
+        await journal.close()
+    }
+
+    @Test("output positions and file records commit and survive reopening")
+    func outputState() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        #expect(try await journal.outputPosition("splunk") == nil)
+        let file = OutputFile(partPath: "/x/a.gz.part", finalPath: "/x/a.gz", firstSequence: 1, lastSequence: 10)
+        try await journal.openFile("splunk", file: file)
+        var sealed = file
+        sealed.sealed = true
+        try await journal.sealFile("splunk", file: sealed, position: OutputPosition(sequence: 10, fileCounter: 1), at: Timestamp(epochMilliseconds: 0))
+        await journal.close()
+        let reopened = try Journal(directory: dir.path)
+        #expect(try await reopened.outputPosition("splunk") == OutputPosition(sequence: 10, fileCounter: 1))
+        #expect(try await reopened.outputFiles("splunk") == [sealed])
+        try await reopened.completeFile("splunk", partPath: file.partPath)
+        #expect(try await reopened.outputFiles("splunk").isEmpty)
+        await reopened.close()
+    }
+
+    @Test("retention prunes only old rows every output has delivered")
+    func retention() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        try await journal.append((1...10).map { event("e\($0)", at: Int64($0) * 1000) }, receivedAt: Timestamp(epochMilliseconds: 0))
+        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: 8000), lateAtOrBefore: .distantPast, limit: 100)
+        try await journal.commitOutput("a", position: OutputPosition(sequence: 6), at: Timestamp(epochMilliseconds: 0))
+        try await journal.commitOutput("b", position: OutputPosition(sequence: 3), at: Timestamp(epochMilliseconds: 0))
+        // Older than 9s: e1...e8; delivered by both: seq <= 3.
+        #expect(try await journal.prune(olderThan: Timestamp(epochMilliseconds: 9000), outputs: ["a", "b"]) == 3)
+        #expect(try await journal.prune(olderThan: Timestamp(epochMilliseconds: 9000), outputs: ["a", "b", "new"]) == 0)
+        #expect(try await journal.stats().events == 7)
+        await journal.close()
+    }
+}
+
+@Suite("Journal across connections")
+struct JournalConcurrencyTests {
+    @Test("a second journal on the same file sees every later commit (no statement keeps an old snapshot)")
+    func freshSnapshots() async throws {
+        let dir = TestDirectory()
+        let writer = try Journal(directory: dir.path)
+        let reader = try Journal(directory: dir.path)
+        for round in 1...3 {
+            try await writer.append([event("e\(round)", at: Int64(round))], receivedAt: Timestamp(epochMilliseconds: 0))
+            _ = try await writer.release(upTo: .distantFuture, lateAtOrBefore: .distantPast, limit: 10)
+            try await writer.commitOutput("o", position: OutputPosition(sequence: Int64(round)), at: Timestamp(epochMilliseconds: 0))
+            #expect(try await reader.stats().events == Int64(round))
+            #expect(try await reader.outputPosition("o")?.sequence == Int64(round))
+            #expect(try await reader.events(after: 0, limit: 10).count == round)
+        }
+        await writer.close()
+        await reader.close()
+    }
+}

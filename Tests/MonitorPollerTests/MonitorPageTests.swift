@@ -1,0 +1,40 @@
+import ForwarderCore
+import MonitorPoller
+import Testing
+
+@Suite("Decoding Monitor pages")
+struct MonitorPageTests {
+    @Test("a page keeps each event's bytes exactly and follows next_page_url")
+    func decodesPage() throws {
+        let e1 = #"{"sid":"AEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","event_date":"2014-10-03T16:48:25Z","event_type":"account.updated","actor_sid":"USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","event_data":{"friendly_name":{"updated":"Mr. Friendly"}},"links":{"actor":"x"}}"#
+        let e2 = #"{ "sid" : "AEbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "event_date":"2014-10-03T16:48:24Z" }"#
+        let body = #"{"events":[\#(e1), \#(e2)],"meta":{"page":0,"next_page_url":"https://monitor.twilio.com/v1/Events?PageSize=2&Page=1&PageToken=PAx"}}"#
+        let page = try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0))
+        #expect(page.events.count == 2)
+        #expect(page.events[0].raw == Array(e1.utf8))
+        #expect(page.events[1].raw == Array(e2.utf8))
+        #expect(page.events[0].actorSid == "USaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        #expect(page.events[0].time == Timestamp(iso8601: "2014-10-03T16:48:25Z"))
+        #expect(page.nextPageURL == "https://monitor.twilio.com/v1/Events?PageSize=2&Page=1&PageToken=PAx")
+    }
+
+    @Test("every field may be null; the event is kept with what can be read")
+    func lenient() throws {
+        let body = #"{"events":[{"sid":null,"event_date":null,"event_type":null,"actor_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","links":null,"event_data":null,"source_ip_address":null}],"meta":{"next_page_url":null}}"#
+        let page = try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 42))
+        let event = try #require(page.events.first)
+        #expect(event.type == "unknown")
+        #expect(event.timeSource == .receipt)
+        #expect(event.time == Timestamp(epochMilliseconds: 42))
+        #expect(event.actorSid == "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        #expect(event.dedupKey.hasPrefix("monitor-raw:"))
+        #expect(page.nextPageURL == nil)
+    }
+
+    @Test("a truncated or foreign body is an error, not an empty page", arguments: [
+        #"{"events":[{"sid":"AE1"}"#, #"<html>Bad gateway</html>"#, #"{"meta":{}}"#, #"{"events":{}}"#, "",
+    ])
+    func rejects(body: String) {
+        #expect(throws: JSONParseError.self) { try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0)) }
+    }
+}
