@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // System library shims and their thin Swift wrappers.
@@ -67,9 +68,12 @@ let package = Package(
             dependencies: [
                 "ForwarderCore", "Journal",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +130,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Benchmarks: `swift run -c release forwarder-bench` (see Benchmarks/README.md).
+        .executableTarget(
+            name: "forwarder-bench",
+            dependencies: [
+                "ForwarderCore", "MonitorPoller", "Outputs", "Gzip", "TwilioSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/forwarder-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests: one target per module, plus end-to-end tests that drive the real binary.
         .testTarget(name: "ShimTests", dependencies: ["SQLite", "Gzip"], swiftSettings: swiftSettings),
         .testTarget(name: "ForwarderCoreTests", dependencies: ["ForwarderCore"], swiftSettings: swiftSettings),
@@ -136,6 +154,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "OutputsTests", dependencies: ["Outputs", "Journal", "ForwarderCore", "Gzip"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EventStreamsReceiverTests",
+            dependencies: [
+                "EventStreamsReceiver", "Journal", "ForwarderCore", "SQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TwilioSimulatorTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EventStreamsReceiver
 import ForwarderCore
 import Hummingbird
 import Journal
@@ -48,6 +49,7 @@ public enum PipelineBuilder {
 
         var sources: [SourceID] = []
         if config.sources.monitor != nil { sources.append(.monitor) }
+        if config.sources.eventStreams != nil { sources.append(.eventStreams) }
         let merger = try await Merger(
             journal: journal, sources: sources, maxHold: config.merge.maxHold, outputs: wakeups,
             clock: options.clock, logger: logger
@@ -75,7 +77,7 @@ public enum PipelineBuilder {
                 pageSize: monitor.pageSize, pollInterval: monitor.pollInterval, lookback: monitor.lookback,
                 start: monitor.start, retry: Backoff(initial: monitor.retry.initial, maximum: monitor.retry.max)
             )
-            let onLive: (@Sendable () async -> Void)? = options.once ? { @Sendable in await handle.shutdown() } : nil
+            let onLive: (@Sendable () async -> Void)? = options.once ? { @Sendable in Task { await handle.shutdown() } } : nil
             let poller = MonitorPoller(
                 client: monitorClient, journal: journal, settings: settings, reporter: merger, health: health,
                 clock: options.clock, logger: logger.with(source: "monitor"), onLiveWindowComplete: onLive
@@ -84,7 +86,16 @@ public enum PipelineBuilder {
         }
 
         let listening = ListeningAddress()
-        let router = Router()
+        let router = Router(context: ForwarderRequestContext.self)
+        var receiver: EventStreamsReceiver?
+        if let eventStreams = config.sources.eventStreams {
+            let webhook = EventStreamsReceiver(
+                config: eventStreams, journal: journal, reporter: merger, health: health, clock: options.clock,
+                logger: logger.with(source: "event_streams")
+            )
+            webhook.addRoutes(to: router)
+            receiver = webhook
+        }
         let outputNames = config.outputs.map(\.name)
         ForwarderHTTPServer.addOperationalRoutes(
             to: router, health: health,
@@ -98,6 +109,10 @@ public enum PipelineBuilder {
             logger: logger.with(source: "http")
         )
         services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
+        // Last in the list, so first to stop: new deliveries get 503 while in-flight ones finish.
+        if let receiver {
+            services.append(.init(service: receiver, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
 
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: options.shutdownSignals, cancellationSignals: [], logger: logger

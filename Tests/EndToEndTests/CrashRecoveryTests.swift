@@ -42,12 +42,13 @@ struct CrashRecoveryTests {
         var kills = 0
         while kills < 22 {
             let process = try start(config: configPath, log: log)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             try await Task.sleep(for: .milliseconds(Int64.random(in: 80...900, using: &rng)))
             guard process.isRunning else {
                 throw TestFailure("the forwarder exited by itself with status \(process.terminationStatus); see \(log)")
             }
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try await waitForExit(process)
             kills += 1
             // A consumer globbing *.ndjson.gz at any moment only ever sees complete files.
             _ = try ndjsonRecords(in: dir.path + "/out")
@@ -57,6 +58,7 @@ struct CrashRecoveryTests {
         await simulator.waitUntilAllVisible()
         let truth = await simulator.groundTruthIDs()
         let process = try start(config: configPath, log: log)
+        defer { if process.isRunning { process.terminate() } }
         let journal = try Journal(directory: dir.path + "/state")
         var last = ""
         try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything (\(last); truth \(truth.count); log \(log))") {
@@ -67,7 +69,7 @@ struct CrashRecoveryTests {
         }
         await journal.close()
         process.terminate()
-        process.waitUntilExit()
+        try await waitForExit(process)
         #expect(process.terminationStatus == 0)
         await simulator.stop()
 

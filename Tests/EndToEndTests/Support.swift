@@ -72,20 +72,43 @@ struct ProcessResult {
     var stderr: String
 }
 
-/// Runs the binary to completion with the given arguments.
-func runForwarder(_ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+/// Runs the binary to completion; kills it after `timeout`. Output goes through temporary files
+/// and the exit is awaited with a termination handler, so no thread of the shared concurrency
+/// pool blocks (the in-process simulator needs them to answer the forwarder).
+func runForwarder(_ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try forwarderBinary())
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-    async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-    let (o, e) = await (stdout, stderr)
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    let base = NSTemporaryDirectory() + "siemfwd-out-" + UUID().uuidString
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        process.terminationHandler = { _ in continuation.resume() }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume()
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            if process.isRunning { process.terminate() }
+        }
+        _ = watchdog
+    }
+    let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return ProcessResult(status: process.isRunning ? -1 : process.terminationStatus, stdout: stdout, stderr: stderr)
+}
+
+/// Waits for a child process to exit without blocking a thread of the concurrency pool.
+func waitForExit(_ process: Process) async throws {
+    try await eventually(timeout: .seconds(60), "process \(process.processIdentifier) exits") { !process.isRunning }
 }

@@ -1,3 +1,4 @@
+import EventStreamsReceiver
 import ForwarderCore
 import Foundation
 import Hummingbird
@@ -10,7 +11,7 @@ import Prometheus
 public enum ForwarderHTTPServer {
     /// Adds `/healthz`, `/readyz` and `/metrics` to a router.
     public static func addOperationalRoutes(
-        to router: Router<BasicRequestContext>, health: HealthRegistry, readiness: @escaping @Sendable () async -> ReadinessReport,
+        to router: Router<ForwarderRequestContext>, health: HealthRegistry, readiness: @escaping @Sendable () async -> ReadinessReport,
         metrics: PrometheusCollectorRegistry?
     ) {
         router.get("/healthz") { _, _ in

@@ -1,0 +1,96 @@
+import AsyncHTTPClient
+import ForwarderCore
+import Foundation
+import Gzip
+import Logging
+import MonitorPoller
+import NIOCore
+import NIOPosix
+import Outputs
+import TwilioSimulator
+
+// Micro-benchmarks of the hot path, one core: decoding Monitor pages, encoding records, and
+// zlib alone compressing the same NDJSON bytes (the wall DESIGN.md names). Run in release:
+//   swift run -c release forwarder-bench [events]
+
+let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
+let quiet = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+
+func shutDown(_ client: HTTPClient) async throws {
+    try await client.shutdown()
+}
+
+func measure(_ label: String, events: Int, bytes: Int? = nil, _ body: () throws -> Void) rethrows {
+    let start = ContinuousClock.now
+    try body()
+    let seconds = (ContinuousClock.now - start).secondsDouble
+    var line = String(format: "%-34@ %9.0f events/s", label as NSString, Double(events) / seconds)
+    if let bytes { line += String(format: "  %7.1f MB/s", Double(bytes) / seconds / 1e6) }
+    line += String(format: "  (%.3f s)", seconds)
+    print(line)
+}
+
+var config = SimulatorConfiguration()
+config.historyDays = 1
+config.historyEventsPerDay = count
+config.eventsPerMinute = 0
+let simulator = try await TwilioSimulator.start(config, logger: quiet)
+let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+let client = MonitorClient(http: http, baseURL: simulator.baseURL, username: config.accountSid, password: config.authToken)
+
+// Fetch the raw pages once, so decoding is measured without the network.
+var bodies: [[UInt8]] = []
+var url: String? = client.listURL(startDate: Timestamp(epochMilliseconds: 0), endDate: nil, pageSize: 1000)
+while let next = url {
+    var request = HTTPClientRequest(url: next)
+    request.headers.add(name: "Authorization", value: "Basic " + Data("\(config.accountSid):\(config.authToken)".utf8).base64EncodedString())
+    let response = try await http.execute(request, timeout: .seconds(60))
+    let body = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+    bodies.append(body)
+    url = try MonitorPage(decoding: body, receivedAt: Timestamp(epochMilliseconds: 0)).nextPageURL
+}
+try await shutDown(http)
+await simulator.stop()
+
+print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(count) simulated Monitor events")
+var events: [ForwardedEvent] = []
+events.reserveCapacity(count)
+let pageBytes = bodies.reduce(0) { $0 + $1.count }
+try measure("decode Monitor pages (JSON)", events: count, bytes: pageBytes) {
+    for body in bodies {
+        for event in try MonitorPage(decoding: body, receivedAt: Timestamp(epochMilliseconds: 0)).events {
+            events.append(ForwardedEvent(sequence: Int64(events.count + 1), event: event))
+        }
+    }
+}
+
+var ndjson = ByteBuffer()
+let framer = NewlineDelimitedFramer()
+measure("encode NDJSON", events: events.count) {
+    var record = ByteBuffer()
+    for event in events {
+        record.clear()
+        NDJSONEncoder().encode(event, into: &record)
+        framer.frame(record, into: &ndjson)
+    }
+}
+let ndjsonBytes = Array(ndjson.readableBytesView)
+print(String(format: "NDJSON record size: %.0f bytes on average", Double(ndjsonBytes.count) / Double(events.count)))
+
+for level in [1, 6] {
+    var out: [UInt8] = []
+    out.reserveCapacity(ndjsonBytes.count / 4)
+    try measure("zlib alone, level \(level)", events: events.count, bytes: ndjsonBytes.count) {
+        let compressor = try GzipCompressor(level: level)
+        try ndjsonBytes.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let end = min(all.count, offset + 64 * 1024)
+                try compressor.compress(UnsafeRawBufferPointer(rebasing: all[offset..<end]), into: &out)
+                offset = end
+            }
+        }
+        try compressor.finish(into: &out)
+    }
+    print(String(format: "  compressed to %.1f%%", Double(out.count) * 100 / Double(ndjsonBytes.count)))
+}

@@ -1,0 +1,90 @@
+import ForwarderCore
+import Hummingbird
+import Journal
+import Logging
+import ServiceLifecycle
+
+/// The Event Streams webhook receiver: `POST {path}` on the forwarder's listener validates each
+/// delivery (address, content type, size, Basic auth, `X-Twilio-Signature`, `bodySHA256`),
+/// decodes its CloudEvents, stores them in the journal with group commit, and answers 200 only
+/// once they are durable.
+///
+/// As a `Service` it reports the source's watermark (now − `allowed_delay`) every 500 ms. Put it
+/// after the HTTP server in the `ServiceGroup`: on graceful shutdown it is stopped first, so new
+/// deliveries get 503 + `Retry-After` while the server still finishes the ones in flight.
+public final class EventStreamsReceiver: Service, Sendable {
+    /// The health component this receiver reports as.
+    public static let healthComponent = "source:event_streams"
+
+    let config: EventStreamsSourceConfig
+    let policy: WebhookPolicy
+    let admission: DeliveryAdmission
+    let batcher: IngestBatcher
+    let reporter: any WatermarkReporter
+    let health: HealthRegistry?
+    let clock: WallClock
+    let logger: Logger
+    /// How long a delivery waits for its commit before it is answered 503 (Twilio gives up at 5 s).
+    let responseDeadline: Duration
+
+    public convenience init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter,
+                            health: HealthRegistry? = nil, clock: WallClock = .system, logger: Logger) {
+        self.init(config: config, journal: journal, reporter: reporter, health: health, clock: clock, logger: logger,
+                  responseDeadline: .seconds(4))
+    }
+
+    init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?,
+         clock: WallClock, logger: Logger, responseDeadline: Duration) {
+        self.responseDeadline = responseDeadline
+        self.config = config
+        self.policy = WebhookPolicy(config: config)
+        self.admission = DeliveryAdmission(limit: config.maxPendingRequests)
+        self.batcher = IngestBatcher(journal: journal, reporter: reporter, health: health, logger: logger)
+        self.reporter = reporter
+        self.health = health
+        self.clock = clock
+        self.logger = logger
+        if config.insecureSkipSignature {
+            logger.warning("""
+                Event Streams signatures are NOT checked (insecure_skip_signature: true): anyone who can reach \
+                \(config.path) can inject events; use this for local testing only
+                """)
+        } else if config.authToken == nil || config.publicURL == nil {
+            logger.error("""
+                Event Streams receiver has no auth_token or public_url to check signatures with; every delivery is \
+                answered 503 until the configuration is fixed
+                """)
+        }
+        for text in config.allowCIDRs where CIDRBlock(text) == nil {
+            logger.error("allow_cidrs entry is not an address range and matches nothing", metadata: ["entry": "\(text)"])
+        }
+    }
+
+    /// Adds `POST {config.path}` to the router.
+    public func addRoutes(to router: Router<ForwarderRequestContext>) {
+        router.post(RouterPath(config.path)) { request, context in
+            try await self.handle(request, context: context)
+        }
+    }
+
+    /// Reports the watermark every 500 ms until graceful shutdown (or cancellation); then marks
+    /// the receiver as stopping, so new deliveries get 503 + `Retry-After`, and returns.
+    public func run() async throws {
+        if let health {
+            await health.register(Self.healthComponent)
+            await health.ok(Self.healthComponent, detail: "listening on \(config.path)", progress: false)
+        }
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { [self] in
+                while !Task.isCancelled {
+                    await reporter.report(.eventStreams, watermark: clock.now().subtracting(config.allowedDelay))
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
+        } onGracefulShutdown: { [admission] in
+            admission.beginStopping()
+        }
+        admission.beginStopping()
+        logger.info("Event Streams receiver stopped taking deliveries")
+    }
+}

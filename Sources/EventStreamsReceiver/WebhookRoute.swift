@@ -1,0 +1,77 @@
+import ForwarderCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+
+/// The `POST {path}` handler: a thin shell that gathers the request's facts, asks the pure
+/// `WebhookPolicy` and `CloudEventDecoder`, and hands the events to the `IngestBatcher`.
+extension EventStreamsReceiver {
+    static let signatureField = HTTPField.Name("X-Twilio-Signature")!
+
+    /// Answers one delivery; never throws for anything the client sent (only when its body stream
+    /// itself fails, which Hummingbird turns into 400 or 500 as the failure deserves).
+    func handle(_ request: Request, context: ForwarderRequestContext) async throws -> Response {
+        let response: Response
+        do {
+            response = try await accept(request, context: context)
+        } catch let rejection as WebhookRejection {
+            Counter(label: "eventstreams_rejected_total", dimensions: [("reason", rejection.metricReason)]).increment()
+            logger.log(level: rejection.isTransient ? .debug : .notice, "Event Streams delivery refused",
+                       metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)",
+                                  "client": "\(context.remoteAddress?.ipAddress ?? "?")"])
+            response = WebhookResponses.response(for: rejection)
+        }
+        Counter(label: "eventstreams_requests_total", dimensions: [("status", String(response.status.code))]).increment()
+        return response
+    }
+
+    private func accept(_ request: Request, context: ForwarderRequestContext) async throws -> Response {
+        let head = DeliveryHead(
+            remoteAddress: context.remoteAddress,
+            contentType: request.headers[.contentType],
+            contentLength: request.headers[.contentLength],
+            authorization: request.headers[.authorization],
+            signature: request.headers[Self.signatureField],
+            rawQuery: TwilioRequestValidator.rawQuery(ofTarget: request.head.path ?? ""))
+        if let rejection = policy.checkHead(head) { throw rejection }
+
+        try admission.admit()
+        // The place is given back when the delivery is answered, or once its commit ends if that is later.
+        var placeHandedToCommit = false
+        defer { if !placeHandedToCommit { admission.leave() } }
+        let body = try await Self.collect(request.body, limit: policy.maxBodyBytes)
+        if let rejection = policy.checkBody(body, head: head) { throw rejection }
+
+        let receivedAt = clock.now()
+        let events: [TwilioEvent]
+        do {
+            events = try CloudEventDecoder.decode(body, receivedAt: receivedAt)
+        } catch {
+            throw WebhookRejection.malformed(error)
+        }
+        placeHandedToCommit = true
+        do {
+            let outcome = try await ResponseDeadline.run(within: responseDeadline) { [batcher] in
+                try await batcher.ingest(events, receivedAt: receivedAt)
+            } whenDone: { [admission] in
+                admission.leave()
+            }
+            return WebhookResponses.accepted(outcome)
+        } catch is ResponseDeadline.Exceeded {
+            throw WebhookRejection.commitTimeout
+        } catch {
+            throw WebhookRejection.journal
+        }
+    }
+
+    /// The whole body, refusing with 413 as soon as it passes `limit` (never holding more).
+    static func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        for try await chunk in body {
+            guard chunk.readableBytes <= limit - bytes.count else { throw WebhookRejection.tooLarge(limit) }
+            chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,69 @@
+import ForwarderCore
+import Foundation
+import Testing
+import TwilioSimulator
+
+@Suite("run --once and checkpoints through the binary", .serialized)
+struct OnceAndCheckpointTests {
+    @Test("run --once backfills, delivers and exits 0; checkpoint show reports it; reset moves the cursor back without duplicates")
+    func onceThenCheckpoint() async throws {
+        var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.seed = 3
+        simulatorConfig.historyDays = 2
+        simulatorConfig.historyEventsPerDay = 500
+        simulatorConfig.eventsPerMinute = 0
+        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "3d")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        // History ends when the simulator starts; let it age past the lookback so --once releases it all.
+        try await Task.sleep(for: .milliseconds(1100))
+        let truth = await simulator.groundTruthIDs()
+
+        let first = try await runForwarder(["run", "--once", "--config", config])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(Set(try eventIDs(in: dir.path + "/out")) == truth)
+
+        let show = try await runForwarder(["checkpoint", "show", "--config", config])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("monitor cursor: live"))
+        #expect(show.stdout.contains("output files: sequence \(truth.count) (0 released events not yet delivered)"), "\(show.stdout)")
+
+        let day = CivilDate(daysSinceEpoch: Timestamp(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)).utcDate.daysSinceEpoch - 2)
+        let reset = try await runForwarder(["checkpoint", "reset", "--config", config, "--to", day.description])
+        #expect(reset.status == 0, "\(reset.stderr)")
+        #expect(reset.stdout.contains("backfilling, next day \(day)"))
+
+        let second = try await runForwarder(["run", "--once", "--config", config])
+        #expect(second.status == 0, "\(second.stderr)")
+        let ids = try eventIDs(in: dir.path + "/out")
+        #expect(ids.count == truth.count, "re-reading history forwarded nothing twice")
+        await simulator.stop()
+    }
+
+    @Test("checkpoint reset refuses to run while a forwarder holds the state directory")
+    func resetNeedsStoppedForwarder() async throws {
+        var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.historyDays = 1
+        simulatorConfig.historyEventsPerDay = 10
+        simulatorConfig.eventsPerMinute = 0
+        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path).write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+        process.arguments = ["run", "--config", config]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await eventually("the forwarder holds its lock") { FileManager.default.fileExists(atPath: dir.path + "/state/journal.sqlite") }
+        let reset = try await runForwarder(["checkpoint", "reset", "--config", config, "--to", "2026-01-01"])
+        process.terminate()
+        try await waitForExit(process)
+        #expect(reset.status == 2)
+        #expect(reset.stderr.contains("Another siem-forwarder is using state.dir"))
+        #expect(process.terminationStatus == 0)
+        await simulator.stop()
+    }
+}

@@ -1,0 +1,120 @@
+@testable import EventStreamsReceiver
+import ForwarderCore
+import Testing
+
+/// One hostile or broken delivery, the status the contract gives it, and what may be stored.
+struct HostileCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var expected: Int
+    /// Events the request itself may store (only the large valid batch stores any).
+    var stores = 0
+    var configure: @Sendable (inout EventStreamsSourceConfig) -> Void = { _ in }
+    /// Headers that make the follow-up probe acceptable under `configure`.
+    var probeHeaders: [(String, String)] = []
+    /// What the follow-up probe gets (it proves the server still answers).
+    var probeStatus = 200
+    var send: @Sendable (ReceiverHarness) async throws -> Int
+
+    var testDescription: String { name }
+
+    static let tenMegabytes = 10 * 1024 * 1024
+
+    static let all: [HostileCase] = [
+        HostileCase(name: "truncated JSON", expected: 400) { server in
+            let whole = SampleEvents.single(id: "hostile-truncated")
+            return try await server.post(Array(whole.dropLast(7))).status
+        },
+        HostileCase(name: "id as a number", expected: 400) { server in
+            try await server.post(Array(#"{"id":12,"type":"t","source":"hostile"}"#.utf8)).status
+        },
+        HostileCase(name: "10 MB declared: refused from the head, before the body is sent", expected: 413) { server in
+            let head = "POST \(server.config.path)?bodySHA256=00 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(tenMegabytes)"
+            // Only 64 KiB of the promised 10 MiB are ever sent: the answer cannot depend on the rest.
+            let result = try await RawHTTPConnection.statusAfterSending(
+                port: server.port, head: head, parts: [Array(repeating: UInt8(ascii: " "), count: 65_536)])
+            return result.status
+        },
+        HostileCase(name: "10 MB streamed without a length: refused once past the limit", expected: 413) { server in
+            let query = "bodySHA256=00"
+            let head = "POST \(server.config.path)?\(query) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                + "X-Twilio-Signature: \(server.sign(server.publicURL + "?" + query))"
+            // 1 MiB + 64 KiB of chunks and never the final chunk: the server must answer without the rest.
+            let chunk = RawHTTPConnection.chunk(Array(repeating: UInt8(ascii: " "), count: 65_536))
+            let result = try await RawHTTPConnection.statusAfterSending(
+                port: server.port, head: head, parts: Array(repeating: chunk, count: 17))
+            return result.status
+        },
+        HostileCase(name: "10 MB sent whole by an HTTP client", expected: 413) { server in
+            try await server.post(Array(repeating: UInt8(ascii: " "), count: tenMegabytes)).status
+        },
+        HostileCase(name: "100,000-deep nesting", expected: 400) { server in
+            let depth = 100_000
+            let body = Array(#"{"id":"hostile-deep","type":"t","source":"s","data":"#.utf8)
+                + Array(repeating: UInt8(ascii: "["), count: depth) + Array(repeating: UInt8(ascii: "]"), count: depth)
+                + [UInt8(ascii: "}")]
+            return try await server.post(body).status
+        },
+        HostileCase(name: "invalid UTF-8", expected: 400) { server in
+            var body = SampleEvents.single(id: "hostile-utf8")
+            let at = body.firstIndex(of: UInt8(ascii: "/"))!  // inside "/v1/Sinks"
+            body[at] = 0xC3
+            body[at + 1] = 0x28
+            return try await server.post(body).status
+        },
+        HostileCase(name: "empty array", expected: 400) { server in
+            try await server.post(Array("[]".utf8)).status
+        },
+        HostileCase(name: "10,000 small events within a raised max_body_bytes", expected: 200, stores: 10_000,
+                    configure: { $0.maxBodyBytes = 8 * 1024 * 1024 }) { server in
+            try await server.post(SampleEvents.batch(ids: (0..<10_000).map { "bulk-\($0)" })).status
+        },
+        HostileCase(name: "missing signature", expected: 401) { server in
+            try await server.post(SampleEvents.single(id: "hostile-unsigned"), signing: .none).status
+        },
+        HostileCase(name: "signature for another URL", expected: 403) { server in
+            try await server.post(SampleEvents.single(id: "hostile-other-url"),
+                                  signing: .forURL("https://attacker.example/webhooks/event-streams")).status
+        },
+        HostileCase(name: "missing bodySHA256", expected: 401) { server in
+            try await server.post(SampleEvents.single(id: "hostile-nohash"), query: "foo=1").status
+        },
+        HostileCase(name: "wrong content type", expected: 415) { server in
+            try await server.post(SampleEvents.single(id: "hostile-text"), contentType: "text/plain").status
+        },
+        HostileCase(name: "no content type", expected: 415) { server in
+            try await server.post(SampleEvents.single(id: "hostile-untyped"), contentType: nil).status
+        },
+        HostileCase(name: "Basic auth missing when configured", expected: 401,
+                    configure: { $0.basicAuth = BasicAuthConfig(username: "u", password: "p") },
+                    probeHeaders: [("Authorization", "Basic dTpw")]) { server in
+            try await server.post(SampleEvents.single(id: "hostile-noauth")).status
+        },
+        HostileCase(name: "address outside allow_cidrs", expected: 403,
+                    configure: { $0.allowCIDRs = ["10.0.0.0/8", "2001:db8::/32"] }, probeStatus: 403) { server in
+            try await server.post(SampleEvents.single(id: "hostile-address")).status
+        },
+    ]
+}
+
+@Suite("Hostile and broken deliveries")
+struct HostileDeliveryTests {
+    @Test("each is answered with its documented status, stores nothing, and the server keeps answering",
+          arguments: HostileCase.all)
+    func hostile(row: HostileCase) async throws {
+        var config = ReceiverHarness.defaultConfig()
+        row.configure(&config)
+        try await ReceiverHarness.with(config: config) { server in
+            let status = try await row.send(server)
+            #expect(status == row.expected, "\(row.name)")
+
+            let probe = try await server.post(SampleEvents.single(id: "probe"), headers: row.probeHeaders)
+            #expect(probe.status == row.probeStatus, "the server still answers after \(row.name)")
+
+            let stored = try await server.storedEvents()
+            #expect(stored.count == row.stores + (row.probeStatus == 200 ? 1 : 0))
+            #expect(stored.allSatisfy { $0.id == "probe" || $0.id.hasPrefix("bulk-") })
+        }
+    }
+}
