@@ -24,18 +24,23 @@ struct DemoCommand: AsyncParsableCommand {
         for sub in ["state", "ndjson", "rfc5424", "cef"] {
             try? FileManager.default.removeItem(atPath: outputDir + "/" + sub)
         }
+        let port = try FreePort.find()
         var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.webhookURL = "http://127.0.0.1:\(port)/webhooks/event-streams"
+        simulatorConfig.webhookEventsPerMinute = 240
         simulatorConfig.seed = 42
         simulatorConfig.historyDays = 2
         simulatorConfig.historyEventsPerDay = 400
         simulatorConfig.eventsPerMinute = 120
         simulatorConfig.maxVisibilityDelay = .seconds(3)
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: logger)
-        print("Twilio simulator: \(simulator.baseURL) (2 days of history, 120 new events a minute)")
+        print("Twilio simulator: \(simulator.baseURL) (Monitor: 2 days of history, 120 new events a minute;"
+            + " Event Streams: 240 signed CloudEvents a minute to port \(port))")
 
         var environment = ProcessInfo.processInfo.environment
         environment["SIMULATOR_URL"] = simulator.baseURL
         environment["DEMO_OUTPUT_DIR"] = outputDir
+        environment["FORWARDER_PORT"] = String(port)
         let pipelineConfig: PipelineConfig
         do {
             if let config {
@@ -75,17 +80,24 @@ struct DemoCommand: AsyncParsableCommand {
             let directory = (file.path as NSString).deletingLastPathComponent
             let names = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasSuffix(".part") }.sorted()
             var lines = 0
+            var datasets: [String: Int] = [:]
             for name in names {
                 guard let data = fm.contents(atPath: directory + "/" + name) else { continue }
                 let bytes = file.gzip ? ((try? Gzip.decompress(Array(data))) ?? []) : Array(data)
                 let text = String(decoding: bytes, as: UTF8.self)
-                lines += text.split(separator: "\n").count
-                if sample == nil, output.format.name == "ndjson" { sample = text.split(separator: "\n").last.map(String.init) }
+                for line in text.split(separator: "\n") {
+                    lines += 1
+                    for dataset in ["twilio.monitor", "twilio.event_streams"] where line.contains("\"dataset\":\"\(dataset)\"") {
+                        datasets[dataset, default: 0] += 1
+                    }
+                    if output.format.name == "ndjson", line.contains("ip.blocked") { sample = String(line) }
+                }
             }
-            print("  \(output.name) (\(output.format.name)): \(names.count) files, \(lines) events in \(directory)/")
+            let split = datasets.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            print("  \(output.name) (\(output.format.name)): \(names.count) files, \(lines) events (\(split)) in \(directory)/")
         }
         if let sample {
-            print("\nOne NDJSON record:\n\(sample)")
+            print("\nOne NDJSON record (an IAM ip.blocked event from Event Streams):\n\(sample)")
         }
         print("\nOpen them with: zcat \(outputDir)/ndjson/*.ndjson.gz | head")
     }

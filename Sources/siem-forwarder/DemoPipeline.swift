@@ -3,12 +3,12 @@
 enum DemoPipeline {
     static let yaml = #"""
 # The pipeline `siem-forwarder demo` runs against the built-in Twilio simulator.
-# SIMULATOR_URL and DEMO_OUTPUT_DIR are set by the demo command.
+# SIMULATOR_URL, FORWARDER_PORT and DEMO_OUTPUT_DIR are set by the demo command.
 state:
   dir: ${DEMO_OUTPUT_DIR}/state
   retention: 1d
 server:
-  listen: 127.0.0.1:0
+  listen: 127.0.0.1:${FORWARDER_PORT:-8080}
 log:
   level: warning
   format: text
@@ -18,9 +18,14 @@ sources:
     account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
     password: simulator-auth-token
     poll_interval: 2s
-    lookback: 10s
+    lookback: 5s
     page_size: 1000
     backfill: 2d
+  event_streams:
+    path: /webhooks/event-streams
+    public_url: http://127.0.0.1:${FORWARDER_PORT:-8080}/webhooks/event-streams
+    auth_token: simulator-auth-token
+    allowed_delay: 2s
 merge:
   max_hold: 30s
 outputs:

@@ -31,7 +31,7 @@ struct CommandLineTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let result = try await runForwarder(
             ["validate", "--config", root.appendingPathComponent("pipelines/demo.yaml").path],
-            environment: ["SIMULATOR_URL": "http://127.0.0.1:1", "DEMO_OUTPUT_DIR": "/tmp/demo"]
+            environment: ["SIMULATOR_URL": "http://127.0.0.1:1", "DEMO_OUTPUT_DIR": "/tmp/demo", "FORWARDER_PORT": "8080"]
         )
         #expect(result.status == 0, "\(result.stderr)")
     }
@@ -47,11 +47,14 @@ struct CommandLineTests {
     @Test("demo prints where it wrote its files, and those files hold events")
     func demo() async throws {
         let dir = TestDirectory()
-        let result = try await runForwarder(["demo", "--duration", "4", "--output-dir", dir.path])
+        let result = try await runForwarder(["demo", "--duration", "12", "--output-dir", dir.path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains(dir.path))
-        let ids = try eventIDs(in: dir.path + "/ndjson")
+        let records = try ndjsonRecords(in: dir.path + "/ndjson")
+        let ids = records.compactMap { $0["event"]?["id"]?.stringValue }
         #expect(ids.count >= 700, "history events delivered: \(ids.count)")
         #expect(Set(ids).count == ids.count)
+        let datasets = Set(records.compactMap { $0["event"]?["dataset"]?.stringValue })
+        #expect(datasets == ["twilio.monitor", "twilio.event_streams"], "both sources merged in one stream")
     }
 }
