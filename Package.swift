@@ -182,6 +182,10 @@ let package = Package(
             dependencies: [
                 "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "Gzip", "siem-forwarder",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -64,6 +64,7 @@ public final class Pipeline: Sendable {
     private func cleanup() async {
         try? await httpClient?.shutdown()
         await journal.close()
+        lock.release()
         logger.info("Forwarder stopped")
     }
 }

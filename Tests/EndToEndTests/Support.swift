@@ -20,6 +20,18 @@ func eventually(
 /// A logger that discards everything (tests assert on outputs, not on logs).
 let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
+/// Polls `produce` until it returns a value, or fails after `timeout`.
+func eventuallyValue<T: Sendable>(
+    _ message: @autoclosure () -> String, timeout: Duration = .seconds(60), _ produce: () async throws -> T?
+) async throws -> T {
+    var result: T?
+    try await eventually(timeout: timeout, message()) {
+        result = try await produce()
+        return result != nil
+    }
+    return result!
+}
+
 /// The NDJSON records of every complete `*.ndjson.gz` file under `directory` (recursively),
 /// failing on an invalid gzip file or an invalid JSON line.
 func ndjsonRecords(in directory: String) throws -> [JSONValue] {
