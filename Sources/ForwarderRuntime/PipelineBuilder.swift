@@ -38,6 +38,9 @@ public enum PipelineBuilder {
         let lock = try StateLock(directory: config.state.dir)
         let journal = try Journal(directory: config.state.dir)
         let health = HealthRegistry(clock: options.clock)
+        for (component, limit) in stallLimits(config) {
+            await health.expectProgress(component, within: limit)
+        }
 
         var wakeups: [Wakeup] = []
         var outputs: [OutputService] = []
@@ -154,6 +157,22 @@ public enum PipelineBuilder {
         )
     }
 
+    /// How long each component may go without progress before `/readyz` calls it stalled: the
+    /// Monitor source three poll intervals (at least a minute) plus a request timeout; an output,
+    /// which reports progress even when idle, one minute (a write blocked that long is stuck).
+    static func stallLimits(_ config: PipelineConfig) -> [String: Duration] {
+        var limits: [String: Duration] = [:]
+        if let monitor = config.sources.monitor {
+            limits["source:monitor"] = max(monitor.pollInterval * 3, .seconds(60)) + monitor.requestTimeout
+        }
+        for output in config.outputs {
+            limits["output:\(output.name)"] = outputStallLimit
+        }
+        return limits
+    }
+
+    static let outputStallLimit = Duration.seconds(60)
+
     static func readiness(journal: Journal, health: HealthRegistry, outputs: [String]) async -> ReadinessReport {
         var components: [ReadinessReport.Component] = []
         do {
@@ -162,8 +181,8 @@ public enum PipelineBuilder {
         } catch {
             components.append(.init(name: "journal", ready: false, detail: "\(error)"))
         }
-        for (name, status) in await health.snapshot().sorted(by: { $0.key < $1.key }) {
-            components.append(.init(name: name, ready: status.healthy, detail: status.detail))
+        for component in await health.readiness() {
+            components.append(.init(name: component.name, ready: component.ready, detail: component.detail))
         }
         return ReadinessReport(components: components)
     }

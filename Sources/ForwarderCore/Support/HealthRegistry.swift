@@ -8,7 +8,21 @@ public actor HealthRegistry {
         public var lastProgress: Timestamp?
     }
 
+    /// One component's answer for `/readyz`.
+    public struct Readiness: Sendable, Equatable {
+        public var name: String
+        public var ready: Bool
+        public var detail: String
+
+        public init(name: String, ready: Bool, detail: String) {
+            self.name = name
+            self.ready = ready
+            self.detail = detail
+        }
+    }
+
     private var components: [String: Status] = [:]
+    private var stallLimits: [String: Duration] = [:]
     private let clock: WallClock
 
     public init(clock: WallClock = .system) {
@@ -43,7 +57,31 @@ public actor HealthRegistry {
         }
     }
 
+    /// Declares that `component` must make progress at least once per `limit` to count as
+    /// ready (a source that polls, an output that writes or idles); others need only be healthy.
+    public func expectProgress(_ component: String, within limit: Duration) {
+        stallLimits[component] = limit
+    }
+
     public func snapshot() -> [String: Status] {
         components
+    }
+
+    /// Every component's readiness now, sorted by name: healthy, and not stalled past its limit.
+    public func readiness() -> [Readiness] {
+        let now = clock.now()
+        return components.sorted { $0.key < $1.key }.map { name, status in
+            guard status.healthy else {
+                return Readiness(name: name, ready: false, detail: status.detail)
+            }
+            if let limit = stallLimits[name] {
+                let quietFor = now.duration(since: status.lastProgress ?? status.since)
+                if quietFor > limit {
+                    let seconds = Int(quietFor.secondsDouble.rounded())
+                    return Readiness(name: name, ready: false, detail: "no progress for \(seconds) s (limit \(Int(limit.secondsDouble)) s); last: \(status.detail)")
+                }
+            }
+            return Readiness(name: name, ready: true, detail: status.detail)
+        }
     }
 }
