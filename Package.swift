@@ -144,6 +144,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Load client for the Event Streams endpoint (Benchmarks/ingest.sh drives it).
+        .executableTarget(
+            name: "ingest-bench",
+            dependencies: [
+                "TwilioSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/ingest-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests: one target per module, plus end-to-end tests that drive the real binary.
         .testTarget(name: "ShimTests", dependencies: ["SQLite", "Gzip"], swiftSettings: swiftSettings),
         .testTarget(name: "ForwarderCoreTests", dependencies: ["ForwarderCore"], swiftSettings: swiftSettings),

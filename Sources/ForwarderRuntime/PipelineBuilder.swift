@@ -148,6 +148,12 @@ public enum PipelineBuilder {
                     maxAge: rotate.maxAge ?? RotationConfig.gzipDefault.maxAge!
                 )
             ))
+        case .file(let file):
+            framer = NewlineDelimitedFramer()
+            sink = AppendFileSink(settings: .init(
+                template: FileNameTemplate(file.path),
+                rotation: file.rotate.map { RotationPolicy(maxBytes: Int64($0.maxBytes ?? Int.max), maxAge: $0.maxAge ?? .seconds(Int64.max / 4)) }
+            ))
         default:
             throw PipelineError("Output \(config.name): transport \(config.transport.typeName) is not supported by this build yet.")
         }

@@ -19,6 +19,17 @@ struct CrashRecoveryTests {
         return process
     }
 
+    /// The lines of a plain append-file output: rotated files in order, then the active one.
+    func plainLines(in directory: String, active: String) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        let ordered = names.filter { $0 != active } + (names.contains(active) ? [active] : [])
+        return try ordered.flatMap { name -> [String] in
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            if !text.isEmpty && !text.hasSuffix("\n") { throw TestFailure("\(name) ends in a torn line") }
+            return text.split(separator: "\n").map(String.init)
+        }
+    }
+
     @Test("SIGKILL at 20+ random points, then a clean run: every event exactly once, every file complete")
     func killNine() async throws {
         var simulatorConfig = SimulatorConfiguration()
@@ -35,6 +46,15 @@ struct CrashRecoveryTests {
         let configPath = dir.path + "/pipeline.yaml"
         let yaml = monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, maxAge: "300ms")
             .replacingOccurrences(of: "max_bytes: 256KiB", with: "max_bytes: 64KiB")
+            + """
+
+              - name: plain
+                format: ndjson
+                transport:
+                  type: file
+                  path: \(dir.path)/plain/twilio.ndjson
+                  rotate: { max_bytes: 2MiB }
+            """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let log = dir.path + "/forwarder.log"
 
@@ -64,8 +84,10 @@ struct CrashRecoveryTests {
         try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything (\(last); truth \(truth.count); log \(log))") {
             let stats = try await journal.stats()
             let position = try await journal.outputPosition("files")
-            last = "\(stats), output at \(position?.sequence ?? -1), running \(process.isRunning)"
+            let plain = try await journal.outputPosition("plain")
+            last = "\(stats), outputs at \(position?.sequence ?? -1) and \(plain?.sequence ?? -1), running \(process.isRunning)"
             return stats.events == truth.count && stats.pending == 0 && position?.sequence == stats.lastSequence
+                && plain?.sequence == stats.lastSequence
         }
         await journal.close()
         process.terminate()
@@ -76,6 +98,11 @@ struct CrashRecoveryTests {
         let ids = try eventIDs(in: dir.path + "/out")
         #expect(ids.count == truth.count, "no duplicates after \(kills) kills")
         #expect(Set(ids) == truth, "no loss after \(kills) kills")
+        let plain = try plainLines(in: dir.path + "/plain", active: "twilio.ndjson").map { line in
+            try JSONReader.parse(Array(line.utf8))["event"]?["id"]?.stringValue ?? ""
+        }
+        #expect(plain.count == truth.count, "the append file holds no duplicate after \(kills) kills")
+        #expect(Set(plain) == truth, "the append file lost nothing after \(kills) kills")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out").filter { $0.hasSuffix(".part") }
         #expect(leftovers.isEmpty)
     }

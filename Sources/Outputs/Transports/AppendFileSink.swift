@@ -1,0 +1,158 @@
+import ForwarderCore
+import Journal
+import NIOCore
+
+/// Appends records to a plain file that Splunk's Universal Forwarder or Filebeat tails. After
+/// each batch the file is fsynced and its length committed with the output position; on restart
+/// the file is truncated back to that length before the uncommitted events are written again, so
+/// a crash leaves neither a duplicate nor a torn line: exactly once.
+///
+/// With rotation, a file whose path template has placeholders is simply closed and the next one
+/// opened under a new name; a fixed path is renamed to `<path>.<NNNNNN>` first (logrotate style),
+/// and the rename is committed before it happens so a crash in between is completed on restart.
+public actor AppendFileSink: RecordSink {
+    /// Settings of one append-file output.
+    public struct Settings: Sendable {
+        public var template: FileNameTemplate
+        public var rotation: RotationPolicy?
+
+        public init(template: FileNameTemplate, rotation: RotationPolicy?) {
+            self.template = template
+            self.rotation = rotation
+        }
+    }
+
+    private struct ActiveFile {
+        var record: OutputFile
+        var file: PosixFile
+        var length: Int64
+        /// When the file was opened, or first written after a restart (its age for rotation).
+        var openedAt: Timestamp?
+        var records = 0
+    }
+
+    private let settings: Settings
+    private let fixedPath: Bool
+    private var current: ActiveFile?
+    private var counter: Int64 = 0
+    private var sequence: Int64 = 0
+
+    public init(settings: Settings) {
+        self.settings = settings
+        fixedPath = !FileTransportConfig.placeholders.contains { settings.template.template.contains("{\($0)}") }
+    }
+
+    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+        current?.file.close()
+        current = nil
+        counter = position.fileCounter
+        sequence = position.sequence
+        for file in files where file.sealed {
+            // A rotation committed but maybe not carried out: finish the rename.
+            if file.partPath != file.finalPath, PosixFile.exists(file.partPath), !PosixFile.exists(file.finalPath) {
+                try PosixFile.rename(file.partPath, to: file.finalPath)
+                try PosixFile.syncDirectory(of: file.finalPath)
+            }
+            try await commit(.fileDone(partPath: file.partPath))
+        }
+        if let active = files.last(where: { !$0.sealed }) {
+            let file = try PosixFile(appendingTo: active.partPath)
+            let onDisk = try file.size()
+            if onDisk > position.byteOffset {
+                // Bytes written after the last commit: their events are sent again from the journal.
+                try file.truncate(to: position.byteOffset)
+                try file.sync()
+            }
+            current = ActiveFile(record: active, file: file, length: min(onDisk, position.byteOffset), openedAt: nil)
+        }
+        return position
+    }
+
+    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+        guard count > 0 else { return }
+        if current == nil {
+            try await open(firstSequence: sequence - Int64(count) + 1, now: now, commit: commit)
+        }
+        guard var active = current else { return }
+        let openedAt = active.openedAt ?? now
+        active.openedAt = openedAt
+        try records.withUnsafeReadableBytes { try active.file.write($0) }
+        try active.file.sync()
+        active.length += Int64(records.readableBytes)
+        active.records += count
+        active.record.lastSequence = sequence
+        current = active
+        self.sequence = sequence
+        try await commit(.position(OutputPosition(sequence: sequence, byteOffset: active.length, fileCounter: counter)))
+        if let rotation = settings.rotation,
+           rotation.shouldRotate(bytes: active.length, records: active.records, openedAt: openedAt, now: now) {
+            try await rotate(commit: commit)
+        }
+    }
+
+    public func tick(now: Timestamp, commit: OutputCommitter) async throws {
+        guard let rotation = settings.rotation, let active = current, let openedAt = active.openedAt else { return }
+        if rotation.shouldRotate(bytes: active.length, records: active.records, openedAt: openedAt, now: now) {
+            try await rotate(commit: commit)
+        }
+    }
+
+    public func nextDeadline() -> Timestamp? {
+        guard let rotation = settings.rotation, let active = current, active.records > 0, let openedAt = active.openedAt else { return nil }
+        return rotation.deadline(openedAt: openedAt)
+    }
+
+    /// Everything is already durable after each batch; the file stays the active one so the next
+    /// run appends to it.
+    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+        current?.file.close()
+        current = nil
+    }
+
+    private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+        counter += 1
+        var path = settings.template.path(openedAt: now, counter: counter)
+        if !fixedPath {
+            while PosixFile.exists(path) {
+                counter += 1
+                path = settings.template.path(openedAt: now, counter: counter)
+            }
+        }
+        let file = try PosixFile(appendingTo: path)
+        let existing = try file.size()
+        // The length to truncate back to is committed before the file becomes the active one, so
+        // a crash between the two never truncates bytes an earlier run left in a reused path.
+        try await commit(.position(OutputPosition(sequence: sequence, byteOffset: existing, fileCounter: counter)))
+        let record = OutputFile(partPath: path, finalPath: path, firstSequence: firstSequence, lastSequence: firstSequence)
+        try await commit(.openFile(record))
+        try PosixFile.syncDirectory(of: path)
+        current = ActiveFile(record: record, file: file, length: existing, openedAt: now)
+    }
+
+    private func rotate(commit: OutputCommitter) async throws {
+        guard var active = current else { return }
+        active.file.close()
+        current = nil
+        if fixedPath {
+            var rotated = active.record.partPath + "." + Self.pad(counter)
+            var suffix = counter
+            while PosixFile.exists(rotated) {
+                suffix += 1
+                rotated = active.record.partPath + "." + Self.pad(suffix)
+            }
+            active.record.finalPath = rotated
+        }
+        active.record.sealed = true
+        try await commit(.sealFile(active.record, OutputPosition(sequence: sequence, byteOffset: 0, fileCounter: counter)))
+        if active.record.finalPath != active.record.partPath {
+            try PosixFile.rename(active.record.partPath, to: active.record.finalPath)
+            try PosixFile.syncDirectory(of: active.record.finalPath)
+        }
+        try await commit(.fileDone(partPath: active.record.partPath))
+    }
+
+    private static func pad(_ value: Int64) -> String {
+        let text = String(value)
+        return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
+    }
+}
