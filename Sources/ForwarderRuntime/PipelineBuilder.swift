@@ -66,6 +66,10 @@ public enum PipelineBuilder {
             service: RetentionService(journal: journal, retention: config.state.retention, outputs: config.outputs.map(\.name), interval: .seconds(600), clock: options.clock, logger: logger),
             successTerminationBehavior: .ignore
         ))
+        services.append(.init(
+            service: OutputBacklogMonitor(journal: journal, outputs: config.outputs.map(\.name), clock: options.clock, logger: logger),
+            successTerminationBehavior: .ignore
+        ))
 
         let handle = GroupHandle()
         var httpClient: HTTPClient?
@@ -99,10 +103,9 @@ public enum PipelineBuilder {
             webhook.addRoutes(to: router)
             receiver = webhook
         }
-        let outputNames = config.outputs.map(\.name)
         ForwarderHTTPServer.addOperationalRoutes(
             to: router, health: health,
-            readiness: { await readiness(journal: journal, health: health, outputs: outputNames) },
+            readiness: { await readiness(journal: journal, health: health, clock: options.clock) },
             metrics: options.metrics
         )
         let app = Application(
@@ -179,7 +182,7 @@ public enum PipelineBuilder {
 
     static let outputStallLimit = Duration.seconds(60)
 
-    static func readiness(journal: Journal, health: HealthRegistry, outputs: [String]) async -> ReadinessReport {
+    static func readiness(journal: Journal, health: HealthRegistry, clock: WallClock) async -> ReadinessReport {
         var components: [ReadinessReport.Component] = []
         do {
             try await journal.checkWritable()
@@ -188,7 +191,12 @@ public enum PipelineBuilder {
             components.append(.init(name: "journal", ready: false, detail: "\(error)"))
         }
         for component in await health.readiness() {
-            components.append(.init(name: component.name, ready: component.ready, detail: component.detail))
+            var detail = component.detail
+            if component.name.hasPrefix("output:"), let backlog = try? await journal.backlog(of: String(component.name.dropFirst(7))) {
+                let lag = (backlog.lagSeconds(now: clock.now()) * 10).rounded() / 10
+                detail += "; \(backlog.pending) pending, lag \(lag) s"
+            }
+            components.append(.init(name: component.name, ready: component.ready, detail: detail))
         }
         return ReadinessReport(components: components)
     }

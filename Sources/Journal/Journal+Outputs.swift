@@ -24,6 +24,26 @@ extension Journal {
         }
     }
 
+    /// How far an output is behind the merged stream: released events it has not delivered, and
+    /// when the forwarder received the oldest of them (its delivery delay).
+    public func backlog(of output: String) throws(JournalError) -> OutputBacklog {
+        try read("read the backlog of output \(output)") {
+            let released = try loadMergeProgress().lastSequence
+            let position = try statement("SELECT seq FROM output_positions WHERE output = ?1")
+            try position.bind(output, at: 1)
+            let committed = try position.step() ? position.int64(at: 0) : 0
+            position.reset()
+            var oldest: Timestamp?
+            if committed < released {
+                let next = try statement("SELECT received_ms FROM events WHERE seq > ?1 ORDER BY seq LIMIT 1")
+                try next.bind(committed, at: 1)
+                if try next.step() { oldest = Timestamp(epochMilliseconds: next.int64(at: 0)) }
+                next.reset()
+            }
+            return OutputBacklog(committed: committed, released: released, oldestReceived: oldest)
+        }
+    }
+
     /// Commits an output's position (the data up to it is durable at the output).
     public func commitOutput(_ output: String, position: OutputPosition, at now: Timestamp) throws(JournalError) {
         try write("commit the position of output \(output)") {

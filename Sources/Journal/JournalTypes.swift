@@ -86,3 +86,28 @@ public struct JournalStats: Sendable, Equatable {
     public var lastSequence: Int64
     public var frontier: Timestamp
 }
+
+/// An output's distance behind the merged stream (for `/readyz` and the lag metrics).
+public struct OutputBacklog: Sendable, Equatable {
+    /// The output's committed sequence.
+    public var committed: Int64
+    /// The merger's last released sequence.
+    public var released: Int64
+    /// When the forwarder received the oldest released event the output has not delivered.
+    public var oldestReceived: Timestamp?
+
+    public init(committed: Int64, released: Int64, oldestReceived: Timestamp?) {
+        self.committed = committed
+        self.released = released
+        self.oldestReceived = oldestReceived
+    }
+
+    /// Released events not yet delivered.
+    public var pending: Int64 { max(0, released - committed) }
+
+    /// Seconds since the oldest undelivered event was received; 0 when caught up.
+    public func lagSeconds(now: Timestamp) -> Double {
+        guard let oldestReceived, pending > 0 else { return 0 }
+        return max(0, now.duration(since: oldestReceived).secondsDouble)
+    }
+}

@@ -25,7 +25,8 @@ public final class OutputService: Service, Sendable {
     private let eventsWritten: Counter
     private let bytesWritten: Counter
     private let failures: Counter
-    private let lagSeconds: Gauge
+    /// Age (by event time) of the newest event written: how fresh the destination's data is.
+    private let eventAge: Gauge
 
     public init(
         name: String, encoder: any EventEncoder, framer: any RecordFramer, sink: any RecordSink,
@@ -47,7 +48,7 @@ public final class OutputService: Service, Sendable {
         eventsWritten = Counter(label: "forwarder_output_events_total", dimensions: [("output", name)])
         bytesWritten = Counter(label: "forwarder_output_bytes_total", dimensions: [("output", name)])
         failures = Counter(label: "forwarder_output_failures_total", dimensions: [("output", name)])
-        lagSeconds = Gauge(label: "forwarder_output_lag_seconds", dimensions: [("output", name)])
+        eventAge = Gauge(label: "forwarder_output_event_age_seconds", dimensions: [("output", name)])
     }
 
     /// The committer that turns a sink's requests into journal transactions.
@@ -116,7 +117,6 @@ public final class OutputService: Service, Sendable {
                 if stopping { break }
                 try await sink.tick(now: clock.now(), commit: committer)
                 await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
-                lagSeconds.record(0)
                 await waitForWork()
                 continue
             }
@@ -131,7 +131,7 @@ public final class OutputService: Service, Sendable {
             position.sequence = last.sequence
             eventsWritten.increment(by: events.count)
             bytesWritten.increment(by: framed.readableBytes)
-            lagSeconds.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
+            eventAge.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
             await health?.ok("output:\(name)", detail: "at sequence \(position.sequence)", progress: true)
         }
         try await sink.finish(now: clock.now(), commit: committer)

@@ -124,6 +124,25 @@ struct JournalTests {
         #expect(try await journal.stats().events == 7)
         await journal.close()
     }
+
+    @Test("an output's backlog: released events it has not delivered, and when the oldest arrived")
+    func backlog() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        try await journal.append((1...3).map { event("e\($0)", at: Int64($0) * 1000) }, receivedAt: Timestamp(epochMilliseconds: 50_000))
+        try await journal.append([event("e4", at: 4000)], receivedAt: Timestamp(epochMilliseconds: 60_000))
+        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: 9000), lateAtOrBefore: .distantPast, limit: 100)
+        let fresh = try await journal.backlog(of: "new")
+        #expect(fresh.pending == 4 && fresh.oldestReceived == Timestamp(epochMilliseconds: 50_000))
+        try await journal.commitOutput("siem", position: OutputPosition(sequence: 3), at: Timestamp(epochMilliseconds: 0))
+        let behind = try await journal.backlog(of: "siem")
+        #expect(behind.pending == 1)
+        #expect(behind.lagSeconds(now: Timestamp(epochMilliseconds: 72_500)) == 12.5)
+        try await journal.commitOutput("siem", position: OutputPosition(sequence: 4), at: Timestamp(epochMilliseconds: 0))
+        let caughtUp = try await journal.backlog(of: "siem")
+        #expect(caughtUp.pending == 0 && caughtUp.lagSeconds(now: Timestamp(epochMilliseconds: 99_000)) == 0)
+        await journal.close()
+    }
 }
 
 @Suite("Journal across connections")
