@@ -157,19 +157,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Tests: one target per module, plus end-to-end tests that drive the real binary.
+        // Tests: one target per module, plus end-to-end tests that drive the real binary, and
+        // the helpers they share (temporary directories, a syslog-ng receiver, record parsers).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ShimTests", dependencies: ["SQLite", "Gzip"], swiftSettings: swiftSettings),
         .testTarget(name: "ForwarderCoreTests", dependencies: ["ForwarderCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "ForwarderCore", "SQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "ForwarderCore", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MonitorPollerTests",
-            dependencies: ["MonitorPoller", "Journal", "ForwarderCore", "TwilioSimulator"],
+            dependencies: ["TestSupport", "MonitorPoller", "Journal", "ForwarderCore", "TwilioSimulator"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "OutputsTests", dependencies: ["Outputs", "Journal", "ForwarderCore", "Gzip"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Journal", "ForwarderCore", "Gzip"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EventStreamsReceiverTests",
             dependencies: [
+                "TestSupport",
                 "EventStreamsReceiver", "Journal", "ForwarderCore", "SQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -193,6 +196,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "TestSupport",
                 "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "Gzip", "siem-forwarder",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

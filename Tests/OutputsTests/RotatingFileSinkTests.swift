@@ -1,3 +1,4 @@
+import TestSupport
 import ForwarderCore
 import Foundation
 import Gzip
