@@ -84,6 +84,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,7 +169,19 @@ let package = Package(
             dependencies: ["TestSupport", "MonitorPoller", "Journal", "ForwarderCore", "TwilioSimulator"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "OutputsTests", dependencies: ["TestSupport", "Outputs", "Journal", "ForwarderCore", "Gzip"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OutputsTests",
+            dependencies: [
+                "TestSupport", "Outputs", "Journal", "ForwarderCore", "Gzip",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EventStreamsReceiverTests",
             dependencies: [

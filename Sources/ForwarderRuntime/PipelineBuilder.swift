@@ -131,15 +131,19 @@ public enum PipelineBuilder {
     }
 
     static func makeOutput(_ config: OutputConfig, journal: Journal, wakeup: Wakeup, health: HealthRegistry, clock: WallClock, logger: Logger) throws -> OutputService {
+        let outputLogger = logger.with(source: "output:\(config.name)")
         let encoder: any EventEncoder
         switch config.format {
         case .ndjson:
             encoder = NDJSONEncoder()
-        default:
-            throw PipelineError("Output \(config.name): format \(config.format.name) is not supported by this build yet.")
+        case .rfc5424(let options):
+            encoder = RFC5424Encoder(options: options, hostname: options.hostname ?? MachineHostName.current)
+        case .cef(let options):
+            encoder = CEFEncoder(options: options, hostname: options.hostname ?? MachineHostName.current)
         }
         let framer: any RecordFramer
         let sink: any RecordSink
+        var retry = Backoff()
         switch config.transport {
         case .file(let file) where file.gzip:
             framer = NewlineDelimitedFramer()
@@ -157,13 +161,37 @@ public enum PipelineBuilder {
                 template: FileNameTemplate(file.path),
                 rotation: file.rotate.map { RotationPolicy(maxBytes: Int64($0.maxBytes ?? Int.max), maxAge: $0.maxAge ?? .seconds(Int64.max / 4)) }
             ))
-        default:
-            throw PipelineError("Output \(config.name): transport \(config.transport.typeName) is not supported by this build yet.")
+        case .udp(let udp):
+            framer = UnframedFramer()
+            sink = UDPSink(name: config.name, config: udp, logger: outputLogger)
+        case .tcp(let tcp):
+            framer = streamFramer(tcp.framing)
+            sink = StreamSink(name: config.name, config: tcp, logger: outputLogger)
+            retry = streamRestart
+        case .tls(let tls):
+            framer = streamFramer(tls.tcp.framing)
+            retry = streamRestart
+            do {
+                sink = try StreamSink(name: config.name, config: tls, logger: outputLogger)
+            } catch {
+                throw PipelineError("\(error)")
+            }
         }
         return OutputService(
             name: config.name, encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
-            clock: clock, health: health, logger: logger.with(source: "output:\(config.name)")
+            retry: retry, clock: clock, health: health, logger: outputLogger
         )
+    }
+
+    /// Stream sinks pace their own reconnects (`reconnect` in the pipeline file); the output only
+    /// pauses briefly before resending from its committed position.
+    static let streamRestart = Backoff(initial: .milliseconds(50), maximum: .seconds(1))
+
+    static func streamFramer(_ framing: Framing) -> any RecordFramer {
+        switch framing {
+        case .octetCounting: OctetCountingFramer()
+        case .lf: NewlineDelimitedFramer()
+        }
     }
 
     /// How long each component may go without progress before `/readyz` calls it stalled: the

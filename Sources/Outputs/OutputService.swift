@@ -13,6 +13,8 @@ public final class OutputService: Service, Sendable {
     let encoder: any EventEncoder
     let framer: any RecordFramer
     let sink: any RecordSink
+    /// The same sink when it needs record boundaries (UDP), else nil.
+    let datagramSink: (any DatagramSink)?
     let journal: Journal
     let wakeup: Wakeup
     let batchSize: Int
@@ -37,6 +39,7 @@ public final class OutputService: Service, Sendable {
         self.encoder = encoder
         self.framer = framer
         self.sink = sink
+        self.datagramSink = sink as? any DatagramSink
         self.journal = journal
         self.wakeup = wakeup
         self.batchSize = batchSize
@@ -81,6 +84,7 @@ public final class OutputService: Service, Sendable {
     public func run() async throws {
         await health?.register("output:\(name)")
         var backoff = retry
+        var committedBefore = await progress.sequence
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await deliver()
@@ -89,6 +93,10 @@ public final class OutputService: Service, Sendable {
                 return
             } catch {
                 failures.increment()
+                // An attempt that delivered something was a success: back off from the start again.
+                let committedNow = await progress.sequence
+                if committedNow > committedBefore { backoff.reset() }
+                committedBefore = committedNow
                 let delay = backoff.nextDelay()
                 logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
                     "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
@@ -110,6 +118,7 @@ public final class OutputService: Service, Sendable {
         logger.info("Output \(name) resuming", metadata: ["sequence": "\(position.sequence)"])
         var record = ByteBuffer()
         var framed = ByteBuffer()
+        var lengths: [Int] = []
         while true {
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
             let events = try await journal.events(after: position.sequence, limit: batchSize)
@@ -121,13 +130,20 @@ public final class OutputService: Service, Sendable {
                 continue
             }
             framed.clear()
+            lengths.removeAll(keepingCapacity: true)
             for event in events {
                 record.clear()
                 encoder.encode(event, into: &record)
+                let start = framed.writerIndex
                 framer.frame(record, into: &framed)
+                lengths.append(framed.writerIndex - start)
             }
             let last = events[events.count - 1]
-            try await sink.write(framed, count: events.count, through: last.sequence, now: clock.now(), commit: committer)
+            if let datagramSink {
+                try await datagramSink.write(framed, lengths: lengths, through: last.sequence, now: clock.now(), commit: committer)
+            } else {
+                try await sink.write(framed, count: events.count, through: last.sequence, now: clock.now(), commit: committer)
+            }
             position.sequence = last.sequence
             eventsWritten.increment(by: events.count)
             bytesWritten.increment(by: framed.readableBytes)

@@ -42,3 +42,13 @@ public protocol RecordSink: Sendable {
     /// Makes everything written durable and closes it (shutdown).
     func finish(now: Timestamp, commit: OutputCommitter) async throws
 }
+
+/// A sink that sends each record on its own (one UDP datagram per record), so it needs the
+/// record boundaries that stream framings carry in the bytes and datagram framing does not.
+/// The output service calls `write(_:lengths:through:now:commit:)` instead of
+/// `write(_:count:through:now:commit:)` on such sinks.
+public protocol DatagramSink: RecordSink {
+    /// Accepts the framed records `sequence - lengths.count + 1 ... sequence`, laid end to end in
+    /// `records`; `lengths[i]` is the byte length of the i-th record.
+    func write(_ records: ByteBuffer, lengths: [Int], through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws
+}

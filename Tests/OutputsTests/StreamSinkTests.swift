@@ -1,0 +1,385 @@
+import TestSupport
+import ForwarderCore
+import Foundation
+import Journal
+import Logging
+import NIOCore
+import NIOPosix
+import Outputs
+import ServiceLifecycle
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+import CoreMetrics
+
+/// Quiet unless `TRANSPORT_TEST_LOGS` is set.
+let testLogger: Logger = {
+    guard ProcessInfo.processInfo.environment["TRANSPORT_TEST_LOGS"] != nil else {
+        return Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+    var logger = Logger(label: "test")
+    logger.logLevel = .debug
+    return logger
+}()
+
+@Suite("TCP and TLS outputs", .enabled(if: SyslogNG.isInstalled), .timeLimit(.minutes(2)))
+struct StreamSinkTests {
+    static let fastRetry = RetryConfig(initial: .milliseconds(100), max: .milliseconds(500))
+
+    /// Writes `range` in batches through `sink`, then ticks until all of it is committed.
+    func deliver(_ range: ClosedRange<Int>, batch: Int = 50, framer: any RecordFramer, to sink: StreamSink, commits: CommitLog) async throws {
+        for start in stride(from: range.lowerBound, through: range.upperBound, by: batch) {
+            let end = min(start + batch - 1, range.upperBound)
+            let (records, _) = SyslogLines.batch(start...end, framer: framer)
+            try await sink.write(records, count: end - start + 1, through: Int64(end), now: now(), commit: commits.committer)
+        }
+        let confirmed = try await tick(sink, commit: commits.committer) { commits.last == Int64(range.upperBound) }
+        #expect(confirmed, "committed \(commits.last) of \(range.upperBound)")
+    }
+
+    func expectParsed(_ messages: [SyslogNG.Message], ids expected: ClosedRange<Int>) throws {
+        let ids = SyslogLines.ids(messages)
+        #expect(ids.sorted() == Array(expected))
+        let first = try #require(messages.first { $0.structuredData["twilio@32473"]?["id"] == "E\(expected.lowerBound)" })
+        #expect(first.host == "host")
+        #expect(first.program == "app")
+        #expect(first.msgid == "ip.blocked")
+        #expect(first.pri == 134)
+        #expect(first.structuredData["twilio@32473"]?["type"] == "ip.blocked")
+        #expect(first.message == "{\"n\":\(expected.lowerBound)}")
+    }
+
+    @Test("TCP delivers every record once, octet-counted or LF-delimited, and commits only confirmed positions",
+          arguments: [true, false])
+    func tcp(octetCounting: Bool) async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: octetCounting), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let framer: any RecordFramer = octetCounting ? OctetCountingFramer() : NewlineDelimitedFramer()
+        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, framing: octetCounting ? .octetCounting : .lf),
+                              confirmDelay: .milliseconds(200), logger: testLogger)
+        let commits = CommitLog()
+        _ = try await sink.recover(position: .init(), files: [], commit: commits.committer)
+        let (records, _) = SyslogLines.batch(1...10, framer: framer)
+        try await sink.write(records, count: 10, through: 10, now: now(), commit: commits.committer)
+        #expect(commits.all.isEmpty, "a completed write alone commits nothing")
+        try await deliver(11...300, framer: framer, to: sink, commits: commits)
+        #expect(commits.all == commits.all.sorted())
+
+        // A batch written right before shutdown is committed by finish once the collector has
+        // closed its side after reading everything.
+        let (tail, _) = SyslogLines.batch(301...320, framer: framer)
+        try await sink.write(tail, count: 20, through: 320, now: now(), commit: commits.committer)
+        try await sink.finish(now: now(), commit: commits.committer)
+        #expect(commits.last == 320)
+
+        let messages = try await syslog.waitForMessages(320)
+        try await syslog.stop()
+        try expectParsed(messages, ids: 1...320)
+    }
+
+    @Test("TLS with the test CA, server name and client certificate delivers every record", arguments: [true, false])
+    func tls(octetCounting: Bool) async throws {
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
+        let syslog = SyslogNG(.tls(octetCounting: octetCounting, certFile: ca.serverCert, keyFile: ca.serverKey), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let framer: any RecordFramer = octetCounting ? OctetCountingFramer() : NewlineDelimitedFramer()
+        let config = TLSTransportConfig(
+            tcp: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, framing: octetCounting ? .octetCounting : .lf),
+            caFile: ca.caFile, certFile: ca.clientCert, keyFile: ca.clientKey, serverName: "localhost", verifyHostname: true
+        )
+        let sink = try StreamSink(name: "tls", config: config, confirmDelay: .milliseconds(200), logger: testLogger)
+        let commits = CommitLog()
+        try await deliver(1...200, framer: framer, to: sink, commits: commits)
+        // finish sends close_notify, and commits the tail once the collector closes too.
+        let (tail, _) = SyslogLines.batch(201...220, framer: framer)
+        try await sink.write(tail, count: 20, through: 220, now: now(), commit: commits.committer)
+        try await sink.finish(now: now(), commit: commits.committer)
+        #expect(commits.last == 220)
+        let messages = try await syslog.waitForMessages(220)
+        try await syslog.stop()
+        try expectParsed(messages, ids: 1...220)
+    }
+
+    @Test("TLS refuses a collector whose certificate is not from the configured CA, or not for the server name",
+          arguments: ["wrong CA", "wrong name"])
+    func tlsRejected(problem: String) async throws {
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
+        let other = try TestCA(directory: dir.path + "/other", name: "Other CA")
+        let wrongCA = problem == "wrong CA"
+        let syslog = SyslogNG(.tls(octetCounting: true, certFile: wrongCA ? ca.serverCert : ca.elsewhereCert, keyFile: wrongCA ? ca.serverKey : ca.elsewhereKey),
+                              directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let config = TLSTransportConfig(
+            tcp: TCPTransportConfig(host: "127.0.0.1", port: syslog.port), caFile: wrongCA ? other.caFile : ca.caFile, serverName: "localhost"
+        )
+        let sink = try StreamSink(name: "tls", config: config, logger: testLogger)
+        let commits = CommitLog()
+        let (records, _) = SyslogLines.batch(1...5, framer: OctetCountingFramer())
+        let error = await #expect(throws: TransportError.self) {
+            try await sink.write(records, count: 5, through: 5, now: now(), commit: commits.committer)
+        }
+        try await syslog.stop()
+        #expect(error?.kind == .tlsHandshake)
+        #expect(error?.description.contains("TLS handshake") == true)
+        #expect(error?.description.contains("tls://127.0.0.1:\(syslog.port)") == true)
+        #expect(commits.all.isEmpty)
+        #expect(try syslog.messages().isEmpty)
+    }
+
+    @Test("TLS settings that cannot be loaded fail when the sink is made")
+    func tlsConfiguration() throws {
+        let missing = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: 6514), caFile: "/nonexistent/ca.pem")
+        let error = #expect(throws: TransportError.self) { try StreamSink(name: "tls", config: missing, logger: testLogger) }
+        #expect(error?.kind == .tlsConfiguration)
+        #expect(error?.description.contains("/nonexistent/ca.pem") == true)
+        let halfClient = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: 6514), certFile: "/tmp/client.pem")
+        #expect(throws: TransportError.self) { try StreamSink(name: "tls", config: halfClient, logger: testLogger) }
+    }
+
+    @Test("a refused connection is a connect error naming the collector")
+    func refused() async throws {
+        let port = try SyslogNG.freePort(datagram: false)
+        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: port), logger: testLogger)
+        let (records, _) = SyslogLines.batch(1...1, framer: OctetCountingFramer())
+        let error = await #expect(throws: TransportError.self) {
+            try await sink.write(records, count: 1, through: 1, now: now(), commit: CommitLog().committer)
+        }
+        #expect(error?.kind == .connect)
+        #expect(error?.description.contains("tcp://127.0.0.1:\(port)") == true)
+    }
+
+    @Test("a collector that accepts and closes at once costs an error and nothing else: the retry delivers everything")
+    func acceptThenClose() async throws {
+        let dir = TestDirectory()
+        let port = try SyslogNG.freePort(datagram: false)
+        let slammer = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CloseOnActive()) }
+            }
+            .bind(host: "127.0.0.1", port: port).get()
+        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: port, reconnect: Self.fastRetry),
+                              confirmDelay: .milliseconds(200), logger: testLogger)
+        let commits = CommitLog()
+        let framer = OctetCountingFramer()
+        let (records, _) = SyslogLines.batch(1...50, framer: framer)
+        var failure: TransportError?
+        do {
+            try await sink.write(records, count: 50, through: 50, now: now(), commit: commits.committer)
+            _ = try await tick(sink, commit: commits.committer, timeout: .seconds(5)) { false }
+        } catch let error as TransportError {
+            failure = error
+        }
+        let error = try #require(failure)
+        #expect([.peerClosed, .connectionLost].contains(error.kind))
+        #expect(error.unconfirmed == 50)
+        #expect(commits.all.isEmpty)
+        try await slammer.close()
+
+        // The collector comes back on the same port; resending from the committed position
+        // (what the output service does after the error) delivers everything.
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng", port: port)
+        try await syslog.start()
+        _ = try await sink.recover(position: OutputPosition(sequence: commits.last), files: [], commit: commits.committer)
+        try await deliver(1...100, framer: framer, to: sink, commits: commits)
+        try await sink.finish(now: now(), commit: commits.committer)
+        let messages = try await syslog.waitForMessages(100)
+        try await syslog.stop()
+        #expect(SyslogLines.ids(messages).sorted() == Array(1...100))
+    }
+
+    @Test("a collector restarted while the connection is idle is reconnected to before the next write, without an error")
+    func idleRestart() async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry),
+                              confirmDelay: .milliseconds(100), logger: testLogger)
+        let commits = CommitLog()
+        try await deliver(1...20, framer: OctetCountingFramer(), to: sink, commits: commits)
+        try await syslog.stop()
+        try await syslog.start()
+        try await deliver(21...40, framer: OctetCountingFramer(), to: sink, commits: commits)
+        try await sink.finish(now: now(), commit: commits.committer)
+        let messages = try await syslog.waitForMessages(40)
+        try await syslog.stop()
+        #expect(SyslogLines.ids(messages).sorted() == Array(1...40))
+    }
+
+    @Test("a collector that stops reading slows the output down instead of filling memory")
+    func backPressure() async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port), confirmDelay: .milliseconds(100),
+                              logger: testLogger)
+        let commits = CommitLog()
+        let padding = ",\"pad\":\"" + String(repeating: "x", count: 900) + "\""
+        let batches = 60
+        let perBatch = 500
+        syslog.send(SIGSTOP)
+        let written = Counted()
+        let writer = Task {
+            for batch in 0..<batches {
+                var records = ByteBuffer()
+                for n in (batch * perBatch + 1)...((batch + 1) * perBatch) {
+                    OctetCountingFramer().frame(ByteBuffer(string: SyslogLines.line(n, padding: padding)), into: &records)
+                }
+                try await sink.write(records, count: perBatch, through: Int64((batch + 1) * perBatch), now: now(), commit: commits.committer)
+                written.increment()
+            }
+        }
+        // About 30 MB are offered; the kernel's socket buffers take a few, then writes wait.
+        var previous = -1
+        while written.value != previous {
+            previous = written.value
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(written.value < batches, "every write completed although the collector read nothing")
+        #expect(commits.all.isEmpty)
+        syslog.send(SIGCONT)
+        try await writer.value
+        let confirmed = try await tick(sink, commit: commits.committer) { commits.last == Int64(batches * perBatch) }
+        #expect(confirmed)
+        try await sink.finish(now: now(), commit: commits.committer)
+        try await syslog.stop()
+    }
+
+    @Test("stopping syslog-ng for a while and restarting it loses nothing: the output service resends from the journal")
+    func outageThroughOutputService() async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let sink = StreamSink(name: "siem", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry),
+                              confirmDelay: .milliseconds(300), logger: testLogger)
+        let output = try await OutputHarness(sink: sink, directory: dir.path + "/state")
+
+        try await output.publish(1...200)
+        #expect(try await output.committed(200, within: .seconds(15)))
+
+        // Records keep coming while the collector goes away for a while and comes back.
+        let producer = Task {
+            for start in stride(from: 201, through: 600, by: 10) {
+                try await output.publish(start...(start + 9))
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        try await syslog.stop()
+        try await Task.sleep(for: .seconds(1))
+        try await syslog.start()
+        try await producer.value
+        #expect(try await output.committed(600, within: .seconds(30)))
+        try await output.shutdown()
+
+        let messages = try await syslog.waitForMessages(600)
+        try await syslog.stop()
+        let ids = SyslogLines.ids(messages)
+        #expect(Set(ids) == Set(1...600), "missing: \(Set(1...600).subtracting(ids).sorted())")
+        // Only records sent within about confirmDelay of the outage can arrive twice.
+        #expect(ids.count - Set(ids).count <= 200, "\(ids.count - Set(ids).count) duplicates")
+        #expect(try await output.journal.outputPosition("siem")?.sequence == 600)
+        await output.journal.close()
+    }
+
+    @Test("a collector that dies with records unread in its socket buffer loses nothing: they are sent again")
+    func crashWithUnreadRecords() async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let metrics = TestCounters()
+        let sink = withMetricsFactory(metrics) {
+            StreamSink(name: "siem", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry), logger: testLogger)
+        }
+        let output = try await OutputHarness(sink: sink, directory: dir.path + "/state")
+        try await output.publish(1...100)
+        #expect(try await output.committed(100, within: .seconds(15)))
+
+        // The collector stops reading: its kernel still acknowledges what fits in its buffer.
+        syslog.send(SIGSTOP)
+        try await output.publish(101...300)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await output.service.committedSequence() == 100, "acknowledged but unread records are not confirmed yet")
+        // It dies before reading them (well within the 1 s confirmDelay): its kernel resets the connection.
+        try await syslog.kill()
+        try await syslog.start()
+        #expect(try await output.committed(300, within: .seconds(30)))
+        try await output.shutdown()
+
+        let messages = try await syslog.waitForMessages(300)
+        try await syslog.stop()
+        let ids = SyslogLines.ids(messages)
+        #expect(Set(ids) == Set(1...300), "missing: \(Set(1...300).subtracting(ids).sorted())")
+        #expect(metrics.value("forwarder_output_unconfirmed_resent_total") >= 200)
+        await output.journal.close()
+    }
+}
+
+/// A real output service over a real journal in a temp dir, run in a service group, with
+/// events published (appended and released) by the test.
+final class OutputHarness: Sendable {
+    let journal: Journal
+    let service: OutputService
+    private let wakeup = Wakeup()
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    init(sink: any RecordSink, directory: String) async throws {
+        journal = try Journal(directory: directory)
+        service = OutputService(
+            name: "siem", encoder: TestSyslogEncoder(), framer: OctetCountingFramer(), sink: sink, journal: journal, wakeup: wakeup,
+            batchSize: 25, retry: Backoff(initial: .milliseconds(100), maximum: .milliseconds(300)), logger: testLogger
+        )
+        let group = ServiceGroup(configuration: .init(services: [service], logger: testLogger))
+        self.group = group
+        running = Task { try await group.run() }
+    }
+
+    /// Appends events with ids `range` (event time n ms, so sequence n) and releases them.
+    func publish(_ range: ClosedRange<Int>) async throws {
+        let events = range.map { n in
+            TwilioEvent(id: "\(n)", dedupKey: "E\(n)", time: Timestamp(epochMilliseconds: Int64(n)), origin: .monitor,
+                        type: "ip.blocked", raw: Array("{}".utf8))
+        }
+        try await journal.append(events, receivedAt: now())
+        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: Int64(range.upperBound)), lateAtOrBefore: .distantPast, limit: 10_000)
+        await wakeup.signal()
+    }
+
+    /// Whether the output commits `sequence` within `timeout`.
+    func committed(_ sequence: Int64, within timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while await service.committedSequence() < sequence {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return true
+    }
+
+    /// Graceful shutdown: the service drains, finishes its sink and returns.
+    func shutdown() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+}
+
+/// Closes every accepted connection at once.
+final class CloseOnActive: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.close(promise: nil)
+    }
+}
+
+/// A counter shared between a test and a task it runs.
+final class Counted: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
+}

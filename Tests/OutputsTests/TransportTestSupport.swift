@@ -1,0 +1,109 @@
+import TestSupport
+import CoreMetrics
+import ForwarderCore
+import Foundation
+import Journal
+import NIOCore
+import Outputs
+import Synchronization
+
+/// Counters by label and `output` dimension, for asserting on a sink's metrics (bind it with
+/// `withMetricsFactory` while creating the sink).
+final class TestCounters: MetricsFactory, Sendable {
+    private final class Handler: CounterHandler, Sendable {
+        let value = Mutex<Int64>(0)
+        func increment(by amount: Int64) { value.withLock { $0 += amount } }
+        func reset() { value.withLock { $0 = 0 } }
+    }
+
+    private let counters = Mutex<[String: Handler]>([:])
+
+    func value(_ label: String) -> Int64 {
+        counters.withLock { $0[label] }?.value.withLock { $0 } ?? 0
+    }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        counters.withLock { counters in
+            if let existing = counters[label] { return existing }
+            let handler = Handler()
+            counters[label] = handler
+            return handler
+        }
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        NOOPMetricsHandler.instance
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        NOOPMetricsHandler.instance
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) {}
+    func destroyRecorder(_ handler: any RecorderHandler) {}
+    func destroyTimer(_ handler: any TimerHandler) {}
+}
+
+/// Hand-built RFC 5424 records: `<134>1 2026-11-20T08:15:00.123Z host app - ip.blocked
+/// [twilio@32473 id="E<n>" type="ip.blocked"] {"n":<n>}`.
+enum SyslogLines {
+    static func line(_ n: Int, host: String = "host", padding: String = "") -> String {
+        #"<134>1 2026-11-20T08:15:00.123Z \#(host) app - ip.blocked [twilio@32473 id="E\#(n)" type="ip.blocked"] {"n":\#(n)\#(padding)}"#
+    }
+
+    /// Records `range` framed with `framer`, and each framed record's length.
+    static func batch(_ range: ClosedRange<Int>, framer: any RecordFramer = UnframedFramer()) -> (ByteBuffer, [Int]) {
+        var framed = ByteBuffer()
+        var lengths: [Int] = []
+        for n in range {
+            let start = framed.writerIndex
+            framer.frame(ByteBuffer(string: line(n)), into: &framed)
+            lengths.append(framed.writerIndex - start)
+        }
+        return (framed, lengths)
+    }
+
+    /// The `n` of each message's `id="E<n>"`.
+    static func ids(_ messages: [SyslogNG.Message]) -> [Int] {
+        messages.compactMap { $0.structuredData["twilio@32473"]?["id"].flatMap { Int($0.dropFirst()) } }
+    }
+}
+
+/// Encodes an event as the RFC 5424 line `SyslogLines.line(n)` where `n` is the event's id.
+struct TestSyslogEncoder: EventEncoder {
+    func encode(_ event: ForwardedEvent, into buffer: inout ByteBuffer) {
+        buffer.writeString(SyslogLines.line(Int(event.event.id) ?? 0))
+    }
+}
+
+/// Remembers the positions a sink commits (for driving a sink without a journal).
+final class CommitLog: Sendable {
+    private let positions = Mutex<[Int64]>([])
+
+    var committer: OutputCommitter {
+        OutputCommitter { commit in
+            if case .position(let position) = commit {
+                self.positions.withLock { $0.append(position.sequence) }
+            }
+        }
+    }
+
+    var last: Int64 { positions.withLock { $0.last ?? 0 } }
+    var all: [Int64] { positions.withLock { $0 } }
+}
+
+/// The system clock as a `Timestamp`.
+func now() -> Timestamp {
+    WallClock.system.now()
+}
+
+/// Ticks `sink` until `done` or `timeout`; returns whether `done` became true.
+func tick(_ sink: any RecordSink, commit: OutputCommitter, timeout: Duration = .seconds(15), until done: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while !done() {
+        guard ContinuousClock.now < deadline else { return false }
+        try await sink.tick(now: now(), commit: commit)
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A throwaway certificate authority made with the openssl CLI: a CA, a server certificate for
+/// `localhost` (SAN DNS:localhost, IP:127.0.0.1) and a client certificate, all P-256.
+public struct TestCA: Sendable {
+    public let caFile: String
+    public let serverCert: String
+    public let serverKey: String
+    public let clientCert: String
+    public let clientKey: String
+    /// A server certificate from the same CA for `elsewhere.example` only (no IP address), for
+    /// name-mismatch tests: NIOSSL accepts a certificate whose IP SAN matches the connected
+    /// address whatever the server name is.
+    public let elsewhereCert: String
+    public let elsewhereKey: String
+
+    /// A failure of the openssl CLI, with what it printed.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    public init(directory: String, name: String = "Test CA") throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = { (file: String) in directory + "/" + file }
+        caFile = path("ca.pem")
+        serverCert = path("server.pem")
+        serverKey = path("server.key")
+        clientCert = path("client.pem")
+        clientKey = path("client.key")
+        elsewhereCert = path("elsewhere.pem")
+        elsewhereKey = path("elsewhere.key")
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try Self.run(["req", "-x509"] + ec + [
+            "-keyout", path("ca.key"), "-out", caFile, "-days", "2", "-subj", "/CN=\(name)",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ])
+        for (leaf, subject, extensions) in [
+            ("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
+            ("client", "/CN=siem-forwarder", "extendedKeyUsage=clientAuth\n"),
+            ("elsewhere", "/CN=elsewhere.example", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n"),
+        ] {
+            try Self.run(["req"] + ec + ["-keyout", path("\(leaf).key"), "-out", path("\(leaf).csr"), "-subj", subject])
+            try ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n" + extensions)
+                .write(toFile: path("\(leaf).ext"), atomically: true, encoding: .utf8)
+            try Self.run([
+                "x509", "-req", "-in", path("\(leaf).csr"), "-CA", caFile, "-CAkey", path("ca.key"), "-CAcreateserial",
+                "-out", path("\(leaf).pem"), "-days", "2", "-extfile", path("\(leaf).ext"),
+            ])
+        }
+    }
+
+    private static func run(_ arguments: [String]) throws {
+        guard let openssl else { throw Failure(description: "openssl is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: openssl)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: printed, as: UTF8.self))")
+        }
+    }
+}
