@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import TwilioSimulator
 
-@Suite("Fan-out to syslog-ng and files", .serialized, .enabled(if: SyslogNG.isInstalled))
+@Suite("Fan-out to syslog-ng and files", .serialized, .enabled(if: SyslogNG.interopTestsRun))
 struct SyslogFanOutTests {
     static let enterpriseID = 32473
 

@@ -24,7 +24,7 @@ let testLogger: Logger = {
     return logger
 }()
 
-@Suite("TCP and TLS outputs", .enabled(if: SyslogNG.isInstalled), .timeLimit(.minutes(2)))
+@Suite("TCP and TLS outputs", .enabled(if: SyslogNG.interopTestsRun), .timeLimit(.minutes(2)))
 struct StreamSinkTests {
     static let fastRetry = RetryConfig(initial: .milliseconds(100), max: .milliseconds(500))
 
