@@ -94,3 +94,6 @@ for level in [1, 6] {
     }
     print(String(format: "  compressed to %.1f%%", Double(out.count) * 100 / Double(ndjsonBytes.count)))
 }
+
+// Syslog formats: the encoder alone (one core), then the transport alone on pre-encoded records.
+try await benchmarkSyslogFormats(events, logger: quiet)

@@ -1,0 +1,95 @@
+import ForwarderCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Outputs
+
+/// Accepts TCP connections on 127.0.0.1, discards what it reads, closes when the client does.
+final class DiscardHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { context.close(promise: nil) }
+    }
+}
+
+/// RFC 5424 and CEF encoders alone on one core, then the TCP and UDP transports alone on
+/// pre-encoded RFC 5424 records, so the encoder's cost is separate from the transport's.
+func benchmarkSyslogFormats(_ events: [ForwardedEvent], logger: Logger) async throws {
+    let rfc5424JSON = RFC5424Encoder(options: RFC5424Options(message: .json), hostname: "bench-host")
+    let rfc5424Text = RFC5424Encoder(options: RFC5424Options(message: .text), hostname: "bench-host")
+    let cef = CEFEncoder(options: CEFOptions(), hostname: "bench-host")
+    let cefSyslog = CEFEncoder(options: CEFOptions(syslogHeader: true), hostname: "bench-host")
+    var rfc5424Records = ByteBuffer()
+    var rfc5424Lengths: [Int] = []
+    for (label, encoder) in [("encode RFC 5424 (MSG json)", rfc5424JSON as any EventEncoder), ("encode RFC 5424 (MSG text)", rfc5424Text),
+                             ("encode CEF", cef), ("encode CEF with syslog header", cefSyslog)] {
+        var all = ByteBuffer()
+        var lengths: [Int] = []
+        lengths.reserveCapacity(events.count)
+        measure(label, events: events.count) {
+            var record = ByteBuffer()
+            for event in events {
+                record.clear()
+                encoder.encode(event, into: &record)
+                let start = all.writerIndex
+                OctetCountingFramer().frame(record, into: &all)
+                lengths.append(all.writerIndex - start)
+            }
+        }
+        print(String(format: "  record size: %.0f bytes on average", Double(all.readableBytes) / Double(events.count)))
+        if label == "encode RFC 5424 (MSG json)" {
+            rfc5424Records = all
+            rfc5424Lengths = lengths
+        }
+    }
+
+    let discard = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .childChannelOption(.allowRemoteHalfClosure, value: true)
+        .childChannelInitializer { $0.pipeline.addHandler(DiscardHandler()) }
+        .bind(host: "127.0.0.1", port: 0).get()
+    let discardPort = discard.localAddress?.port ?? 0
+    let noCommit = OutputCommitter { _ in }
+    let stream = StreamSink(name: "bench", config: TCPTransportConfig(host: "127.0.0.1", port: discardPort), logger: logger)
+    let batches = stride(from: 0, to: events.count, by: 1000).map { start -> (ByteBuffer, Int, Int64) in
+        let end = min(events.count, start + 1000)
+        let offset = rfc5424Lengths[..<start].reduce(0, +)
+        let length = rfc5424Lengths[start..<end].reduce(0, +)
+        return (rfc5424Records.getSlice(at: rfc5424Records.readerIndex + offset, length: length)!, end - start, Int64(end))
+    }
+    let streamStart = ContinuousClock.now
+    for (records, count, last) in batches {
+        try await stream.write(records, count: count, through: last, now: Timestamp(epochMilliseconds: 0), commit: noCommit)
+    }
+    try await stream.finish(now: Timestamp(epochMilliseconds: 0), commit: noCommit)
+    let streamSeconds = (ContinuousClock.now - streamStart).secondsDouble
+    print(String(format: "%-34@ %9.0f events/s  %7.1f MB/s  (%.3f s, batches of 1000, until the collector closed)",
+                 "TCP transport alone (loopback)" as NSString, Double(events.count) / streamSeconds,
+                 Double(rfc5424Records.readableBytes) / streamSeconds / 1e6, streamSeconds))
+    try await discard.close().get()
+
+    let udpTarget = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+    let udp = UDPSink(name: "bench", config: UDPTransportConfig(host: "127.0.0.1", port: udpTarget.localAddress?.port ?? 0, maxDatagramBytes: 65507), logger: logger)
+    var unframed = ByteBuffer()
+    var unframedLengths: [Int] = []
+    for event in events {
+        let start = unframed.writerIndex
+        rfc5424JSON.encode(event, into: &unframed)
+        unframedLengths.append(unframed.writerIndex - start)
+    }
+    let udpStart = ContinuousClock.now
+    var udpOffset = 0
+    for start in stride(from: 0, to: events.count, by: 1000) {
+        let end = min(events.count, start + 1000)
+        let lengths = Array(unframedLengths[start..<end])
+        let length = lengths.reduce(0, +)
+        let slice = unframed.getSlice(at: unframed.readerIndex + udpOffset, length: length)!
+        udpOffset += length
+        try await udp.write(slice, lengths: lengths, through: Int64(end), now: Timestamp(epochMilliseconds: 0), commit: noCommit)
+    }
+    let udpSeconds = (ContinuousClock.now - udpStart).secondsDouble
+    print(String(format: "%-34@ %9.0f events/s  (%.3f s, one datagram per record)", "UDP transport alone (loopback)" as NSString,
+                 Double(events.count) / udpSeconds, udpSeconds))
+    try await udpTarget.close().get()
+}
