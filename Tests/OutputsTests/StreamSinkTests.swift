@@ -293,19 +293,25 @@ struct StreamSinkTests {
         let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
         try await syslog.start()
         let metrics = TestCounters()
+        // A long confirmDelay keeps the test independent of how busy the machine is.
         let sink = withMetricsFactory(metrics) {
-            StreamSink(name: "siem", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry), logger: testLogger)
+            StreamSink(name: "siem", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry),
+                       confirmDelay: .seconds(4), logger: testLogger)
         }
         let output = try await OutputHarness(sink: sink, directory: dir.path + "/state")
         try await output.publish(1...100)
-        #expect(try await output.committed(100, within: .seconds(15)))
+        #expect(try await output.committed(100, within: .seconds(30)))
 
         // The collector stops reading: its kernel still acknowledges what fits in its buffer.
         syslog.send(SIGSTOP)
         try await output.publish(101...300)
-        try await Task.sleep(for: .milliseconds(300))
+        let deadline = ContinuousClock.now + .seconds(3)
+        while metrics.gauge("forwarder_output_unconfirmed_records") < 200, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(metrics.gauge("forwarder_output_unconfirmed_records") == 200, "all 200 written, none confirmed")
         #expect(await output.service.committedSequence() == 100, "acknowledged but unread records are not confirmed yet")
-        // It dies before reading them (well within the 1 s confirmDelay): its kernel resets the connection.
+        // It dies before reading them (within confirmDelay): its kernel resets the connection.
         try await syslog.kill()
         try await syslog.start()
         #expect(try await output.committed(300, within: .seconds(30)))

@@ -7,7 +7,7 @@ import NIOCore
 import Outputs
 import Synchronization
 
-/// Counters by label and `output` dimension, for asserting on a sink's metrics (bind it with
+/// Counters and gauges by label (the `output` dimension is ignored), for asserting on a sink's metrics (bind it with
 /// `withMetricsFactory` while creating the sink).
 final class TestCounters: MetricsFactory, Sendable {
     private final class Handler: CounterHandler, Sendable {
@@ -16,7 +16,19 @@ final class TestCounters: MetricsFactory, Sendable {
         func reset() { value.withLock { $0 = 0 } }
     }
 
+    private final class Gauge: RecorderHandler, Sendable {
+        let value = Mutex<Double>(0)
+        func record(_ value: Int64) { self.value.withLock { $0 = Double(value) } }
+        func record(_ value: Double) { self.value.withLock { $0 = value } }
+    }
+
     private let counters = Mutex<[String: Handler]>([:])
+    private let gauges = Mutex<[String: Gauge]>([:])
+
+    /// The last value recorded by the gauge `label` (0 before any).
+    func gauge(_ label: String) -> Double {
+        gauges.withLock { $0[label] }?.value.withLock { $0 } ?? 0
+    }
 
     func value(_ label: String) -> Int64 {
         counters.withLock { $0[label] }?.value.withLock { $0 } ?? 0
@@ -32,7 +44,12 @@ final class TestCounters: MetricsFactory, Sendable {
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        NOOPMetricsHandler.instance
+        gauges.withLock { gauges in
+            if let existing = gauges[label] { return existing }
+            let handler = Gauge()
+            gauges[label] = handler
+            return handler
+        }
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
