@@ -74,31 +74,34 @@ struct DemoCommand: AsyncParsableCommand {
     private func report(outputDir: String, config: PipelineConfig) throws {
         print("\nWrote:")
         let fm = FileManager.default
-        var sample: String?
+        var samples: [(String, String)] = []
         for output in config.outputs {
             guard case .file(let file) = output.transport else { continue }
             let directory = (file.path as NSString).deletingLastPathComponent
             let names = ((try? fm.contentsOfDirectory(atPath: directory)) ?? []).filter { !$0.hasSuffix(".part") }.sorted()
             var lines = 0
             var datasets: [String: Int] = [:]
+            var sample: String?
             for name in names {
                 guard let data = fm.contents(atPath: directory + "/" + name) else { continue }
                 let bytes = file.gzip ? ((try? Gzip.decompress(Array(data))) ?? []) : Array(data)
                 let text = String(decoding: bytes, as: UTF8.self)
                 for line in text.split(separator: "\n") {
                     lines += 1
-                    for dataset in ["twilio.monitor", "twilio.event_streams"] where line.contains("\"dataset\":\"\(dataset)\"") {
+                    // NDJSON `"dataset":"…"`, RFC 5424 `dataset="…"`, CEF `cat=…`: the dataset name is in each.
+                    if let dataset = ["twilio.event_streams", "twilio.monitor"].first(where: { line.contains($0) }) {
                         datasets[dataset, default: 0] += 1
                     }
-                    if output.format.name == "ndjson", line.contains("ip.blocked") { sample = String(line) }
+                    if sample == nil, line.contains("ip.blocked"), !line.contains("dryrun") { sample = String(line) }
                 }
             }
             let split = datasets.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             print("  \(output.name) (\(output.format.name)): \(names.count) files, \(lines) events (\(split)) in \(directory)/")
+            if let sample { samples.append((output.format.name, sample)) }
         }
-        if let sample {
-            print("\nOne NDJSON record (an IAM ip.blocked event from Event Streams):\n\(sample)")
+        for (format, sample) in samples {
+            print("\nOne \(format) record (an IAM ip.blocked event from Event Streams):\n\(sample)")
         }
-        print("\nOpen them with: zcat \(outputDir)/ndjson/*.ndjson.gz | head")
+        print("\nOpen them with: zcat \(outputDir)/ndjson/*.ndjson.gz | head; head \(outputDir)/rfc5424/* \(outputDir)/cef/*")
     }
 }

@@ -36,5 +36,19 @@ outputs:
       path: ${DEMO_OUTPUT_DIR}/ndjson/twilio-{yyyy}{MM}{dd}-{HH}{mm}{ss}-{seq}.ndjson.gz
       gzip_level: 6
       rotate: { max_bytes: 4MiB, max_age: 10s }
+  - name: syslog-archive
+    format: rfc5424
+    rfc5424: { hostname: demo-forwarder }
+    transport:
+      type: file
+      path: ${DEMO_OUTPUT_DIR}/rfc5424/twilio-{seq}.log
+      rotate: { max_bytes: 4MiB }
+  - name: arcsight
+    format: cef
+    cef: { syslog_header: true, hostname: demo-forwarder }
+    transport:
+      type: file
+      path: ${DEMO_OUTPUT_DIR}/cef/twilio-{seq}.cef
+      rotate: { max_bytes: 4MiB }
 """#
 }

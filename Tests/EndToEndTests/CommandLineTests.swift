@@ -27,14 +27,28 @@ struct CommandLineTests {
         #expect(lines.contains { $0.contains("account_sid") && $0.contains("\(path):3:") }, "\(result.stderr)")
     }
 
-    @Test("validate accepts the example pipelines")
-    func validateExamples() async throws {
+    @Test("validate accepts every example pipeline", arguments: try FileManager.default.contentsOfDirectory(
+        atPath: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("pipelines").path).filter { $0.hasSuffix(".yaml") }.sorted())
+    func validateExamples(name: String) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = TestDirectory()
+        for file in ["secret", "token", "ca.pem"] {
+            try "x\n".write(toFile: dir.path + "/" + file, atomically: true, encoding: .utf8)
+        }
+        let environment = [
+            "SIMULATOR_URL": "http://127.0.0.1:1", "DEMO_OUTPUT_DIR": dir.path + "/demo", "FORWARDER_PORT": "8080",
+            "TWILIO_ACCOUNT_SID": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "TWILIO_API_KEY": "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "TWILIO_API_SECRET_FILE": dir.path + "/secret", "TWILIO_AUTH_TOKEN_FILE": dir.path + "/token",
+            "PUBLIC_WEBHOOK_URL": "https://forwarder.example.com/webhooks/event-streams",
+            "SIEM_HOST": "siem.example.com", "QRADAR_HOST": "qradar.example.com", "NOC_SYSLOG_HOST": "noc.example.com",
+            "SYSLOG_HOST": "syslog.example.com", "SYSLOG_RELAY_HOST": "relay.example.com",
+            "QRADAR_CA_FILE": dir.path + "/ca.pem", "SIEM_CA_FILE": dir.path + "/ca.pem",
+            "STATE_DIR": dir.path + "/state", "OUTPUT_DIR": dir.path + "/out",
+        ]
         let result = try await runForwarder(
-            ["validate", "--config", root.appendingPathComponent("pipelines/demo.yaml").path],
-            environment: ["SIMULATOR_URL": "http://127.0.0.1:1", "DEMO_OUTPUT_DIR": "/tmp/demo", "FORWARDER_PORT": "8080"]
-        )
-        #expect(result.status == 0, "\(result.stderr)")
+            ["validate", "--config", root.appendingPathComponent("pipelines/" + name).path], environment: environment)
+        #expect(result.status == 0, "\(name): \(result.stderr)")
     }
 
     @Test("the built-in demo pipeline is pipelines/demo.yaml")
@@ -57,5 +71,21 @@ struct CommandLineTests {
         #expect(Set(ids).count == ids.count)
         let datasets = Set(records.compactMap { $0["event"]?["dataset"]?.stringValue })
         #expect(datasets == ["twilio.monitor", "twilio.event_streams"], "both sources merged in one stream")
+
+        // The same events in the other two formats: RFC 5424 (SD id) and CEF (externalId).
+        func lines(_ sub: String) throws -> [String] {
+            let folder = dir.path + "/" + sub
+            return try FileManager.default.contentsOfDirectory(atPath: folder).sorted().flatMap { name in
+                try String(contentsOfFile: folder + "/" + name, encoding: .utf8).split(separator: "\n").map(String.init)
+            }
+        }
+        let syslogIDs = try lines("rfc5424").compactMap { line -> String? in
+            guard let start = line.range(of: "[twilio@32473 id=\"") else { return nil }
+            return String(line[start.upperBound...].prefix { $0 != "\"" })
+        }
+        #expect(syslogIDs.count == ids.count && Set(syslogIDs) == Set(ids))
+        let cefIDs = try lines("cef").compactMap { try parseCEF($0).extensions["externalId"] }
+        #expect(cefIDs.count == ids.count && Set(cefIDs) == Set(ids))
+        #expect(result.stdout.contains("One rfc5424 record") && result.stdout.contains("One cef record"))
     }
 }

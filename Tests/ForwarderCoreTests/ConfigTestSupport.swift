@@ -27,9 +27,14 @@ enum ConfigFixture {
         var description: String { "no such test file" }
     }
 
+    /// Certificate files the examples name; TLS outputs read them while loading.
+    static let certificates = [
+        "/etc/ssl/siem-ca.pem": "CA", "/etc/ssl/qradar-ca.pem": "CA", "/etc/ssl/client.pem": "CERT", "/etc/ssl/client.key": "KEY",
+    ]
+
     static func parse(_ yaml: String, env: [String: String] = [:], files: [String: String] = [:]) throws(ConfigError) -> PipelineConfig {
         try PipelineConfigLoader.parse(yaml: yaml, file: "pipeline.yaml", environment: env) { path in
-            guard let contents = files[path] else { throw MissingFile() }
+            guard let contents = files[path] ?? certificates[path] else { throw MissingFile() }
             return contents
         }
     }

@@ -112,9 +112,13 @@ struct ConfigTransportTests {
                                              caFile: "/etc/ssl/siem-ca.pem", certFile: "/etc/ssl/client.pem",
                                              keyFile: "/etc/ssl/client.key", serverName: "siem.example.com",
                                              verifyHostname: false)))
-        let problems = Self.problems("{ type: tls, host: siem, port: 6514, cert_file: /c.pem }")
+        let problems = Self.problems("{ type: tls, host: siem, port: 6514, cert_file: /etc/ssl/client.pem }")
         #expect(problems.map(\.key) == ["outputs[0].transport.cert_file"])
         #expect(problems.map(\.message) == ["cert_file needs key_file too: a client certificate and its key are given together"])
+        let unreadable = Self.problems("{ type: tls, host: siem, port: 6514, ca_file: /etc/ssl/missing.pem }")
+        #expect(unreadable.map(\.key) == ["outputs[0].transport.ca_file"])
+        #expect(unreadable.map(\.message) == ["cannot read \"/etc/ssl/missing.pem\": no such test file"])
+        #expect(unreadable.map(\.line) == [8], "the line of the flow mapping in the fixture file")
     }
 
     // MARK: type and keys

@@ -3,7 +3,7 @@ import ForwarderCore
 import Foundation
 import Journal
 import NIOCore
-import Outputs
+@testable import Outputs
 import Testing
 
 @Suite("Append files")
@@ -115,5 +115,34 @@ struct AppendFileSinkTests {
         try await sink.write(records(3...4), count: 2, through: 4, now: t0.adding(.seconds(12)), commit: commit)
         #expect(try lines(dir.path + "/out-000001.log") == ["{\"n\":1}", "{\"n\":2}"])
         #expect(try lines(dir.path + "/out-000002.log") == ["{\"n\":3}", "{\"n\":4}"])
+    }
+}
+
+@Suite("File name templates")
+struct FileNameTemplateTests {
+    let t0 = Timestamp(epochMilliseconds: 1_795_162_500_000)
+
+    @Test("a template without {seq} gets a numbered name instead of reusing or searching forever")
+    func withoutSequence() {
+        let template = FileNameTemplate("/out/twilio-{yyyy}{MM}{dd}.ndjson.gz")
+        var taken: Set<String> = []
+        var counter: Int64 = 1
+        var names: [String] = []
+        for _ in 0..<3 {
+            let name = template.freshPath(openedAt: t0, counter: &counter) { taken.contains($0) }
+            taken.insert(name)
+            names.append(name)
+        }
+        #expect(names == ["/out/twilio-20261120.ndjson.gz", "/out/twilio-20261120-000002.ndjson.gz", "/out/twilio-20261120-000003.ndjson.gz"])
+        #expect(FileNameTemplate.inserting(7, into: "/a.b/.hidden") == "/a.b/.hidden-000007")
+        #expect(FileNameTemplate.inserting(7, into: "/a.b/plain") == "/a.b/plain-000007")
+    }
+
+    @Test("a template with {seq} moves the counter past taken names")
+    func withSequence() {
+        let template = FileNameTemplate("/out/t-{seq}.log")
+        var counter: Int64 = 1
+        let name = template.freshPath(openedAt: t0, counter: &counter) { $0 == "/out/t-000001.log" || $0 == "/out/t-000002.log" }
+        #expect(name == "/out/t-000003.log" && counter == 3)
     }
 }

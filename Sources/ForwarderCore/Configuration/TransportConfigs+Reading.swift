@@ -151,6 +151,16 @@ extension TLSTransportConfig {
             let missing = given == "cert_file" ? "key_file" : "cert_file"
             mapping.report("\(given) needs \(missing) too: a client certificate and its key are given together", at: given)
         }
+        // Read now, so `validate` catches a wrong path as `run` would (run reads them again on
+        // every connect, to pick up renewed certificates).
+        for (key, path) in [("ca_file", caFile), ("cert_file", certFile), ("key_file", keyFile)] {
+            guard let path else { continue }
+            do {
+                _ = try mapping.reader.readFile(path)
+            } catch {
+                mapping.report("cannot read \(ConfigReader.quoted(path)): \(ConfigFileText.reason(error))", at: key)
+            }
+        }
         let serverName = mapping.string("server_name", check: notEmpty)
         let verifyHostname = mapping.bool("verify_hostname")
         guard let tcp else { return nil }

@@ -37,7 +37,8 @@ public struct FileTransportConfig: Sendable, Equatable {
     }
 }
 
-/// When a file is closed and the next one started; nil limits are not applied.
+/// When a file is closed and the next one started. For plain files a nil limit is not applied;
+/// gzip files always rotate, so a nil limit takes its value from `gzipDefault`.
 public struct RotationConfig: Sendable, Equatable {
     public var maxBytes: Int?
     public var maxAge: Duration?

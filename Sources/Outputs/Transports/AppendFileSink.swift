@@ -111,13 +111,9 @@ public actor AppendFileSink: RecordSink {
 
     private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
         counter += 1
-        var path = settings.template.path(openedAt: now, counter: counter)
-        if !fixedPath {
-            while PosixFile.exists(path) {
-                counter += 1
-                path = settings.template.path(openedAt: now, counter: counter)
-            }
-        }
+        let path = fixedPath
+            ? settings.template.path(openedAt: now, counter: counter)
+            : settings.template.freshPath(openedAt: now, counter: &counter) { PosixFile.exists($0) }
         let file = try PosixFile(appendingTo: path)
         let existing = try file.size()
         // The length to truncate back to is committed before the file becomes the active one, so

@@ -27,6 +27,42 @@ public struct FileNameTemplate: Sendable, Equatable {
         }
         return result
     }
+
+    /// Whether the template numbers its files with `{seq}`.
+    public var hasSequence: Bool { template.contains("{seq}") }
+
+    /// The path of a new file opened at `time` that no file has yet (`taken` says which are):
+    /// with `{seq}` the counter moves on until the name is free; without it (a daily name
+    /// rotated twice in a day, say) `-NNNNNN` goes before the file's extensions instead, so a
+    /// name is never reused and never searched for forever.
+    public func freshPath(openedAt time: Timestamp, counter: inout Int64, taken: (String) -> Bool) -> String {
+        var candidate = path(openedAt: time, counter: counter)
+        if hasSequence {
+            while taken(candidate) {
+                counter += 1
+                candidate = path(openedAt: time, counter: counter)
+            }
+            return candidate
+        }
+        let base = candidate
+        var suffix = max(counter, 2)
+        while taken(candidate) {
+            candidate = Self.inserting(suffix, into: base)
+            suffix += 1
+        }
+        return candidate
+    }
+
+    /// `dir/name.ext.gz` → `dir/name-000002.ext.gz`.
+    static func inserting(_ number: Int64, into path: String) -> String {
+        let digits = String(number)
+        let tag = "-" + (digits.count >= 6 ? digits : String(repeating: "0", count: 6 - digits.count) + digits)
+        let slash = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let name = path[slash...]
+        let searchFrom = name.first == "." ? name.index(after: name.startIndex) : name.startIndex
+        guard let dot = name[searchFrom...].firstIndex(of: ".") else { return path + tag }
+        return String(path[..<dot]) + tag + String(path[dot...])
+    }
 }
 
 extension String {

@@ -91,10 +91,8 @@ public actor RotatingFileSink: RecordSink {
 
     private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
         counter += 1
-        var finalPath = settings.template.path(openedAt: now, counter: counter)
-        while PosixFile.exists(finalPath) || PosixFile.exists(finalPath + ".part") {
-            counter += 1
-            finalPath = settings.template.path(openedAt: now, counter: counter)
+        let finalPath = settings.template.freshPath(openedAt: now, counter: &counter) { path in
+            PosixFile.exists(path) || PosixFile.exists(path + ".part")
         }
         let record = OutputFile(partPath: finalPath + ".part", finalPath: finalPath, firstSequence: firstSequence, lastSequence: firstSequence)
         try await commit(.openFile(record))
