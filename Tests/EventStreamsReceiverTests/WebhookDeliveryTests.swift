@@ -1,4 +1,5 @@
 @testable import EventStreamsReceiver
+import TestSupport
 import ForwarderCore
 import Testing
 

@@ -8,17 +8,6 @@ import Testing
 
 @Suite("Append files")
 struct AppendFileSinkTests {
-    func committer(_ journal: Journal, _ name: String) -> OutputCommitter {
-        OutputCommitter { commit in
-            switch commit {
-            case .openFile(let f): try await journal.openFile(name, file: f)
-            case .position(let p): try await journal.commitOutput(name, position: p, at: Timestamp(epochMilliseconds: 0))
-            case .sealFile(let f, let p): try await journal.sealFile(name, file: f, position: p, at: Timestamp(epochMilliseconds: 0))
-            case .fileDone(let part): try await journal.completeFile(name, partPath: part)
-            }
-        }
-    }
-
     func records(_ range: ClosedRange<Int>) -> ByteBuffer {
         var buffer = ByteBuffer()
         for i in range { buffer.writeString("{\"n\":\(i)}\n") }
@@ -38,7 +27,7 @@ struct AppendFileSinkTests {
         let dir = TestDirectory()
         let journal = try Journal(directory: dir.path + "/state")
         let path = dir.path + "/twilio.ndjson"
-        let commit = committer(journal, "file")
+        let commit = journalCommitter(journal, "file")
         let settings = AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil)
 
         let first = AppendFileSink(settings: settings)
@@ -73,7 +62,7 @@ struct AppendFileSinkTests {
         let dir = TestDirectory()
         let journal = try Journal(directory: dir.path + "/state")
         let path = dir.path + "/twilio.log"
-        let commit = committer(journal, "file")
+        let commit = journalCommitter(journal, "file")
         let settings = AppendFileSink.Settings(
             template: FileNameTemplate(path), rotation: RotationPolicy(maxBytes: 40, maxAge: .seconds(3600)))
         let sink = AppendFileSink(settings: settings)
@@ -105,7 +94,7 @@ struct AppendFileSinkTests {
     func templatedRotation() async throws {
         let dir = TestDirectory()
         let journal = try Journal(directory: dir.path + "/state")
-        let commit = committer(journal, "file")
+        let commit = journalCommitter(journal, "file")
         let sink = AppendFileSink(settings: .init(
             template: FileNameTemplate(dir.path + "/out-{seq}.log"), rotation: RotationPolicy(maxBytes: 1 << 30, maxAge: .seconds(10))))
         _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)

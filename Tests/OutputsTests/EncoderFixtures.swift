@@ -1,3 +1,4 @@
+import TestSupport
 import ForwarderCore
 import NIOCore
 import Outputs
@@ -45,26 +46,7 @@ enum EncoderFixtures {
     }
 
     /// Twilio's `com.twilio.iam.ip.blocked` example (API key variant), as published.
-    static let ipBlockedRaw = """
-        {
-          "specversion" : "1.0",
-          "type" : "com.twilio.iam.ip.blocked",
-          "source" : "AB00000000000000000000000001",
-          "id" : "NO00000000000000000000000001",
-          "dataschema" : "https://events-schemas.twilio.com/Iam.IPBlocked/2",
-          "datacontenttype" : "2025-10-08T07:17:02.363Z",
-          "data" : {
-            "timestamp" : "1756056832164",
-            "account_sid" : "AC0000000000000000000000000000001",
-            "request_sid" : "RQ0000000000000000000000000000001",
-            "address" : "172.253.115.138",
-            "action" : "POST",
-            "resource" : "/v1/Sinks",
-            "authentication_method" : "API Key",
-            "auth_sid" : "SK0000000000000000000000000000001"
-          }
-        }
-        """
+    static let ipBlockedRaw = IAMExamples.blockedAPIKey
 
     /// The IAM example as the webhook receiver's decoder interprets it (no `time`, so the time is
     /// `data.timestamp`).

@@ -18,19 +18,20 @@ func gzipLines(in directory: String) throws -> [[String]] {
     }
 }
 
-@Suite("Rotating gzip files")
-struct RotatingFileSinkTests {
-    func committer(_ journal: Journal, _ name: String) -> OutputCommitter {
-        OutputCommitter { commit in
-            switch commit {
-            case .openFile(let f): try await journal.openFile(name, file: f)
-            case .position(let p): try await journal.commitOutput(name, position: p, at: Timestamp(epochMilliseconds: 0))
-            case .sealFile(let f, let p): try await journal.sealFile(name, file: f, position: p, at: Timestamp(epochMilliseconds: 0))
-            case .fileDone(let part): try await journal.completeFile(name, partPath: part)
-            }
+/// Performs a file sink's commits in a real journal, as the output service does.
+func journalCommitter(_ journal: Journal, _ name: String) -> OutputCommitter {
+    OutputCommitter { commit in
+        switch commit {
+        case .openFile(let f): try await journal.openFile(name, file: f)
+        case .position(let p): try await journal.commitOutput(name, position: p, at: Timestamp(epochMilliseconds: 0))
+        case .sealFile(let f, let p): try await journal.sealFile(name, file: f, position: p, at: Timestamp(epochMilliseconds: 0))
+        case .fileDone(let part): try await journal.completeFile(name, partPath: part)
         }
     }
+}
 
+@Suite("Rotating gzip files")
+struct RotatingFileSinkTests {
     /// Records that compress poorly (a pseudo-random payload), so size rotation really happens.
     static func line(_ i: Int) -> String {
         var rng = SeededRandom(seed: UInt64(i))
@@ -53,7 +54,7 @@ struct RotatingFileSinkTests {
             template: FileNameTemplate(out + "/t-{yyyy}{MM}{dd}-{seq}.ndjson.gz"), gzipLevel: 6,
             rotation: RotationPolicy(maxBytes: 20_000, maxAge: .seconds(60))
         ))
-        let commit = committer(journal, "o")
+        let commit = journalCommitter(journal, "o")
         var position = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
         #expect(position.sequence == 0)
         let t0 = Timestamp(epochMilliseconds: 1_795_162_500_000)
@@ -94,7 +95,7 @@ struct RotatingFileSinkTests {
 
         let sink = RotatingFileSink(settings: .init(template: FileNameTemplate(out + "/c-{seq}.ndjson.gz"), rotation: RotationPolicy(maxBytes: 1 << 20, maxAge: .seconds(60))))
         let position = try await sink.recover(
-            position: try await journal.outputPosition("o")!, files: try await journal.outputFiles("o"), commit: committer(journal, "o")
+            position: try await journal.outputPosition("o")!, files: try await journal.outputFiles("o"), commit: journalCommitter(journal, "o")
         )
         #expect(position.sequence == 5)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["a.ndjson.gz"])
