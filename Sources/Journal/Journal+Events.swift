@@ -9,10 +9,11 @@ extension Journal {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
         """
 
+    /// The event columns `forwardedEvent(from:)` reads, after `seq, late`.
     static let eventColumns = """
-        seq, late, dedup_key, event_id, origin, time_ms, time_source, type, account_sid, actor_sid, actor_type,
-        source, source_ip, resource_sid, resource_type, description, http_method, url_path, auth_method,
-        request_sid, raw
+        e.dedup_key, e.event_id, e.origin, e.time_ms, e.time_source, e.type, e.account_sid, e.actor_sid,
+        e.actor_type, e.source, e.source_ip, e.resource_sid, e.resource_type, e.description, e.http_method,
+        e.url_path, e.auth_method, e.request_sid, e.raw
         """
 
     /// Stores events (ignoring any already present by dedup key) and, in the same transaction,
@@ -21,12 +22,19 @@ extension Journal {
     public func append(_ events: [TwilioEvent], receivedAt: Timestamp, checkpoint: SourceCheckpoint? = nil) throws(JournalError) -> AppendResult {
         try write("store \(events.count) events") {
             let insert = try statement(Self.insertSQL)
+            let pend = try statement("INSERT INTO pending (time_ms, dedup_key, event) VALUES (?1, ?2, ?3)")
             var inserted = 0
             for event in events {
                 try bind(event, receivedAt: receivedAt, to: insert)
                 _ = try insert.step()
-                inserted += db.changes
                 insert.reset()
+                guard db.changes == 1 else { continue }
+                inserted += 1
+                try pend.bind(event.time.epochMilliseconds, at: 1)
+                try pend.bind(event.dedupKey, at: 2)
+                try pend.bind(db.lastInsertRowID, at: 3)
+                _ = try pend.step()
+                pend.reset()
             }
             if let checkpoint {
                 try storeCheckpoint(checkpoint, at: receivedAt)
@@ -63,7 +71,10 @@ extension Journal {
     /// Released events after `sequence`, in release order.
     public func events(after sequence: Int64, limit: Int) throws(JournalError) -> [ForwardedEvent] {
         try read("read released events") {
-            let query = try statement("SELECT \(Self.eventColumns) FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            let query = try statement("""
+                SELECT r.seq, r.late, \(Self.eventColumns) FROM releases r JOIN events e ON e.id = r.event
+                WHERE r.seq > ?1 ORDER BY r.seq LIMIT ?2
+                """)
             try query.bind(sequence, at: 1)
             try query.bind(limit, at: 2)
             var result: [ForwardedEvent] = []
@@ -78,10 +89,10 @@ extension Journal {
     /// Stored events whose time is in `[from, to)`, in time order, for a local replay.
     public func events(from: Timestamp, to: Timestamp, origin: EventOrigin?, afterKey: MergeKey?, limit: Int) throws(JournalError) -> [ForwardedEvent] {
         try read("read stored events by time") {
-            var sql = "SELECT \(Self.eventColumns) FROM events WHERE time_ms >= ?1 AND time_ms < ?2"
-            if origin != nil { sql += " AND origin = ?3" }
-            if afterKey != nil { sql += " AND (time_ms, dedup_key) > (?4, ?5)" }
-            sql += " ORDER BY time_ms, dedup_key LIMIT ?6"
+            var sql = "SELECT NULL, 0, \(Self.eventColumns) FROM events e WHERE e.time_ms >= ?1 AND e.time_ms < ?2"
+            if origin != nil { sql += " AND e.origin = ?3" }
+            if afterKey != nil { sql += " AND (e.time_ms, e.dedup_key) > (?4, ?5)" }
+            sql += " ORDER BY e.time_ms, e.dedup_key LIMIT ?6"
             let query = try statement(sql)
             try query.bind(from.epochMilliseconds, at: 1)
             try query.bind(to.epochMilliseconds, at: 2)
@@ -113,7 +124,7 @@ extension Journal {
     /// Counts for operators.
     public func stats() throws(JournalError) -> JournalStats {
         try read("count events") {
-            let count = try statement("SELECT count(*), count(*) FILTER (WHERE seq IS NULL) FROM events")
+            let count = try statement("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM pending)")
             _ = try count.step()
             let events = count.int64(at: 0)
             let pending = count.int64(at: 1)
@@ -198,7 +209,7 @@ extension Journal {
     /// it re-delivers everything released from `time` on.
     public func lastSequence(before time: Timestamp) throws(JournalError) -> Int64 {
         try read("find a release sequence by time") {
-            let query = try statement("SELECT min(seq) FROM events WHERE seq IS NOT NULL AND time_ms >= ?1")
+            let query = try statement("SELECT min(r.seq) FROM releases r JOIN events e ON e.id = r.event WHERE e.time_ms >= ?1")
             try query.bind(time.epochMilliseconds, at: 1)
             guard try query.step(), !query.isNull(at: 0) else {
                 return try loadMergeProgress().lastSequence

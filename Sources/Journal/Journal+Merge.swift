@@ -21,28 +21,36 @@ extension Journal {
         try write("release events") {
             let progress = try loadMergeProgress()
             let select = try statement("""
-                SELECT id, time_ms FROM events WHERE seq IS NULL AND time_ms <= ?1
+                SELECT time_ms, dedup_key, event FROM pending WHERE time_ms <= ?1
                 ORDER BY time_ms, dedup_key LIMIT ?2
                 """)
             try select.bind(target.epochMilliseconds, at: 1)
             try select.bind(limit, at: 2)
-            var rows: [(id: Int64, time: Int64)] = []
+            var rows: [(time: Int64, key: String, event: Int64)] = []
             while try select.step() {
-                rows.append((select.int64(at: 0), select.int64(at: 1)))
+                rows.append((select.int64(at: 0), select.string(at: 1) ?? "", select.int64(at: 2)))
             }
             select.reset()
-            let update = try statement("UPDATE events SET seq = ?1, late = ?2 WHERE id = ?3")
+            let insert = try statement("INSERT INTO releases (seq, event, late) VALUES (?1, ?2, ?3)")
             var sequence = progress.lastSequence
             var late = 0
             for row in rows {
                 sequence += 1
                 let isLate = row.time <= lateAtOrBefore.epochMilliseconds
                 if isLate { late += 1 }
-                try update.bind(sequence, at: 1)
-                try update.bind(isLate ? 1 : 0, at: 2)
-                try update.bind(row.id, at: 3)
-                _ = try update.step()
-                update.reset()
+                try insert.bind(sequence, at: 1)
+                try insert.bind(row.event, at: 2)
+                try insert.bind(isLate ? 1 : 0, at: 3)
+                _ = try insert.step()
+                insert.reset()
+            }
+            if let last = rows.last {
+                // Every pending row up to the last one released was released (they came in key order).
+                let remove = try statement("DELETE FROM pending WHERE (time_ms, dedup_key) <= (?1, ?2)")
+                try remove.bind(last.time, at: 1)
+                try remove.bind(last.key, at: 2)
+                _ = try remove.step()
+                remove.reset()
             }
             let complete = rows.count < limit
             let frontier = complete ? max(progress.frontier, target) : progress.frontier

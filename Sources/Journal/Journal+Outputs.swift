@@ -35,7 +35,9 @@ extension Journal {
             position.reset()
             var oldest: Timestamp?
             if committed < released {
-                let next = try statement("SELECT received_ms FROM events WHERE seq > ?1 ORDER BY seq LIMIT 1")
+                let next = try statement("""
+                    SELECT e.received_ms FROM releases r JOIN events e ON e.id = r.event WHERE r.seq > ?1 ORDER BY r.seq LIMIT 1
+                    """)
                 try next.bind(committed, at: 1)
                 if try next.step() { oldest = Timestamp(epochMilliseconds: next.int64(at: 0)) }
                 next.reset()

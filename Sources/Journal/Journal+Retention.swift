@@ -15,15 +15,29 @@ extension Journal {
             }
             position.reset()
             if outputs.isEmpty { delivered = 0 }
-            let delete = try statement("""
-                DELETE FROM events WHERE id IN (
-                    SELECT id FROM events WHERE time_ms < ?1 AND seq IS NOT NULL AND seq <= ?2 LIMIT ?3)
+            let select = try statement("""
+                SELECT r.seq, r.event FROM releases r JOIN events e ON e.id = r.event
+                WHERE r.seq <= ?2 AND e.time_ms < ?1 LIMIT ?3
                 """)
-            try delete.bind(cutoff.epochMilliseconds, at: 1)
-            try delete.bind(delivered, at: 2)
-            try delete.bind(limit, at: 3)
-            _ = try delete.step()
-            return db.changes
+            try select.bind(cutoff.epochMilliseconds, at: 1)
+            try select.bind(delivered, at: 2)
+            try select.bind(limit, at: 3)
+            var doomed: [(seq: Int64, event: Int64)] = []
+            while try select.step() {
+                doomed.append((select.int64(at: 0), select.int64(at: 1)))
+            }
+            select.reset()
+            let deleteEvent = try statement("DELETE FROM events WHERE id = ?1")
+            let deleteRelease = try statement("DELETE FROM releases WHERE seq = ?1")
+            for row in doomed {
+                try deleteEvent.bind(row.event, at: 1)
+                _ = try deleteEvent.step()
+                deleteEvent.reset()
+                try deleteRelease.bind(row.seq, at: 1)
+                _ = try deleteRelease.step()
+                deleteRelease.reset()
+            }
+            return doomed.count
         }
     }
 }

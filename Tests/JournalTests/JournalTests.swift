@@ -33,8 +33,57 @@ struct JournalTests {
         #expect(try await reopened.checkpoint(of: .monitor) == Array("c1".utf8))
         await reopened.close()
         let db = try SQLiteConnection(path: dir.path + "/journal.sqlite")
-        #expect(try db.userVersion == 1)
+        #expect(try db.userVersion == 2)
     }
+
+    @Test("a version 1 journal (release state in the event rows) migrates with every row, release and position intact")
+    func migrationFromVersion1() async throws {
+        let dir = TestDirectory()
+        // The v1 schema as the first release created it, with two released rows and one pending.
+        do {
+            let db = try SQLiteConnection(path: dir.path + "/journal.sqlite")
+            try db.execute(String(Self.version1Schema))
+            try db.execute("""
+                INSERT INTO events (dedup_key, event_id, origin, time_ms, time_source, received_ms, type, raw, seq, late)
+                VALUES ('a', 'a', 0, 1000, 0, 50, 't', x'7B7D', 1, 0), ('b', 'b', 0, 2000, 0, 60, 't', x'7B7D', 2, 1),
+                       ('c', 'c', 0, 3000, 0, 70, 't', x'7B7D', NULL, 0);
+                UPDATE merge_state SET frontier_ms = 2000, last_seq = 2;
+                INSERT INTO output_positions (output, seq, updated_ms) VALUES ('files', 1, 0);
+                PRAGMA user_version = 1;
+                """)
+        }
+        let journal = try Journal(directory: dir.path)
+        let stats = try await journal.stats()
+        #expect(stats.events == 3 && stats.pending == 1 && stats.lastSequence == 2)
+        let released = try await journal.events(after: 0, limit: 10)
+        #expect(released.map(\.event.id) == ["a", "b"] && released.map(\.late) == [false, true])
+        #expect(try await journal.outputPosition("files")?.sequence == 1)
+        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: 9000), lateAtOrBefore: .distantPast, limit: 10)
+        #expect(try await journal.events(after: 2, limit: 10).map(\.event.id) == ["c"])
+        #expect(try await journal.stats().pending == 0)
+        #expect(try await journal.append([event("a", at: 1000)], receivedAt: Timestamp(epochMilliseconds: 0)).duplicates == 1)
+        await journal.close()
+    }
+
+    /// Version 1 of the schema, verbatim.
+    static let version1Schema = """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE, event_id TEXT NOT NULL, origin INTEGER NOT NULL,
+            time_ms INTEGER NOT NULL, time_source INTEGER NOT NULL, received_ms INTEGER NOT NULL, type TEXT NOT NULL,
+            account_sid TEXT, actor_sid TEXT, actor_type TEXT, source TEXT, source_ip TEXT, resource_sid TEXT,
+            resource_type TEXT, description TEXT, http_method TEXT, url_path TEXT, auth_method TEXT, request_sid TEXT,
+            raw BLOB NOT NULL, seq INTEGER UNIQUE, late INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX events_pending ON events(time_ms, dedup_key) WHERE seq IS NULL;
+        CREATE INDEX events_time ON events(time_ms);
+        CREATE TABLE source_state (source TEXT PRIMARY KEY, state BLOB NOT NULL, updated_ms INTEGER NOT NULL);
+        CREATE TABLE merge_state (id INTEGER PRIMARY KEY CHECK (id = 1), frontier_ms INTEGER NOT NULL, last_seq INTEGER NOT NULL);
+        INSERT INTO merge_state (id, frontier_ms, last_seq) VALUES (1, -4611686018427387904, 0);
+        CREATE TABLE output_positions (output TEXT PRIMARY KEY, seq INTEGER NOT NULL, byte_offset INTEGER NOT NULL DEFAULT 0,
+            file_counter INTEGER NOT NULL DEFAULT 0, updated_ms INTEGER NOT NULL);
+        CREATE TABLE output_files (output TEXT NOT NULL, part_path TEXT NOT NULL, final_path TEXT NOT NULL,
+            first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('open', 'sealed')),
+            PRIMARY KEY (output, part_path));
+        """
 
     @Test("release assigns sequences in (time, key) order up to the target and flags late rows")
     func release() async throws {
