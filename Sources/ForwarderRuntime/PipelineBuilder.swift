@@ -159,7 +159,7 @@ public enum PipelineBuilder {
             framer = NewlineDelimitedFramer()
             sink = AppendFileSink(settings: .init(
                 template: FileNameTemplate(file.path),
-                rotation: file.rotate.map { RotationPolicy(maxBytes: Int64($0.maxBytes ?? Int.max), maxAge: $0.maxAge ?? .seconds(Int64.max / 4)) }
+                rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) }
             ))
         case .udp(let udp):
             framer = UnframedFramer()

@@ -50,4 +50,15 @@ struct TimestampTests {
         #expect(!CivilDate(year: 2025, month: 2, day: 29).isValid)
         #expect(CivilDate(year: 2026, month: 12, day: 31).next == CivilDate(year: 2027, month: 1, day: 1))
     }
+
+    @Test("arithmetic with huge durations saturates instead of wrapping into the past")
+    func saturation() {
+        let now = Timestamp(epochMilliseconds: 1_764_000_000_000)
+        #expect(Duration.seconds(Int64.max / 4).milliseconds == Int64.max)
+        #expect(Duration.seconds(Int64.min / 4).milliseconds == Int64.min)
+        #expect(Duration.milliseconds(1500).milliseconds == 1500)
+        #expect(now.adding(.seconds(Int64.max / 4)) > now)
+        #expect(now.subtracting(.seconds(Int64.max / 4)) < now)
+        #expect(Timestamp.distantFuture.duration(since: Timestamp(epochMilliseconds: Int64.min)) > .zero)
+    }
 }

@@ -19,16 +19,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// This instant moved by a duration (negative durations move it back).
     public func adding(_ duration: Duration) -> Timestamp {
-        Timestamp(epochMilliseconds: epochMilliseconds &+ duration.milliseconds)
+        let (sum, overflow) = epochMilliseconds.addingReportingOverflow(duration.milliseconds)
+        return Timestamp(epochMilliseconds: overflow ? (duration < .zero ? .min : .max) : sum)
     }
 
     public func subtracting(_ duration: Duration) -> Timestamp {
-        Timestamp(epochMilliseconds: epochMilliseconds &- duration.milliseconds)
+        let (difference, overflow) = epochMilliseconds.subtractingReportingOverflow(duration.milliseconds)
+        return Timestamp(epochMilliseconds: overflow ? (duration < .zero ? .max : .min) : difference)
     }
 
     /// The duration from `other` to `self`.
     public func duration(since other: Timestamp) -> Duration {
-        .milliseconds(epochMilliseconds - other.epochMilliseconds)
+        let (difference, overflow) = epochMilliseconds.subtractingReportingOverflow(other.epochMilliseconds)
+        return .milliseconds(overflow ? (other.epochMilliseconds < 0 ? Int64.max : Int64.min) : difference)
     }
 
     /// Midnight UTC of the day this instant falls on.
@@ -112,10 +115,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 extension Duration {
-    /// Whole milliseconds in this duration (sub-millisecond parts are dropped).
+    /// Whole milliseconds in this duration (sub-millisecond parts are dropped), saturating at
+    /// `Int64.min` / `Int64.max` instead of wrapping for durations beyond ±292 million years.
     public var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflowAdd) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if overflowAdd { return attoseconds < 0 ? .min : .max }
+        return total
     }
 
     /// Seconds as a floating-point number, for metrics and logs.

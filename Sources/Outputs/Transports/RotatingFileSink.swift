@@ -82,7 +82,7 @@ public actor RotatingFileSink: RecordSink {
     }
 
     public func nextDeadline() -> Timestamp? {
-        current.map { settings.rotation.deadline(openedAt: $0.openedAt) }
+        current.flatMap { settings.rotation.deadline(openedAt: $0.openedAt) }
     }
 
     public func finish(now: Timestamp, commit: OutputCommitter) async throws {
