@@ -47,7 +47,10 @@ public enum PipelineBuilder {
         for output in config.outputs {
             let wakeup = Wakeup()
             wakeups.append(wakeup)
-            outputs.append(try makeOutput(output, journal: journal, wakeup: wakeup, health: health, clock: options.clock, logger: logger))
+            outputs.append(try makeOutput(
+                output, journal: journal, wakeup: wakeup, drainOnStop: options.once ? nil : outputDrainOnStop, health: health,
+                clock: options.clock, logger: logger
+            ))
         }
 
         var sources: [SourceID] = []
@@ -120,9 +123,11 @@ public enum PipelineBuilder {
             services.append(.init(service: receiver, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
 
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: options.shutdownSignals, cancellationSignals: [], logger: logger
-        ))
+        )
+        if !options.once { groupConfiguration.maximumGracefulShutdownDuration = shutdownLimit(outputs: outputs.count) }
+        let group = ServiceGroup(configuration: groupConfiguration)
         await handle.set(group)
         return Pipeline(
             config: config, journal: journal, merger: merger, outputs: outputs, health: health, group: group,
@@ -130,7 +135,20 @@ public enum PipelineBuilder {
         )
     }
 
-    static func makeOutput(_ config: OutputConfig, journal: Journal, wakeup: Wakeup, health: HealthRegistry, clock: WallClock, logger: Logger) throws -> OutputService {
+    /// How long each output keeps delivering its released backlog after SIGTERM (`run`; `run
+    /// --once` delivers all of it). The rest waits in the journal for the next start.
+    static let outputDrainOnStop = Duration.seconds(5)
+
+    /// The backstop for a graceful shutdown that does not finish (a part stuck on I/O): after it,
+    /// the remaining parts are cancelled. Each output needs at most its drain time plus a
+    /// stream sink's 5 s finish; the rest stop within a page or a commit.
+    static func shutdownLimit(outputs: Int) -> Duration {
+        .seconds(30) + (outputDrainOnStop + .seconds(5)) * outputs
+    }
+
+    static func makeOutput(
+        _ config: OutputConfig, journal: Journal, wakeup: Wakeup, drainOnStop: Duration?, health: HealthRegistry, clock: WallClock, logger: Logger
+    ) throws -> OutputService {
         let outputLogger = logger.with(source: "output:\(config.name)")
         let encoder: any EventEncoder
         switch config.format {
@@ -179,7 +197,7 @@ public enum PipelineBuilder {
         }
         return OutputService(
             name: config.name, encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
-            retry: retry, clock: clock, health: health, logger: outputLogger
+            retry: retry, drainOnStop: drainOnStop, clock: clock, health: health, logger: outputLogger
         )
     }
 

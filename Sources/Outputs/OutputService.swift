@@ -22,6 +22,9 @@ public final class OutputService: Service, Sendable {
     let health: HealthRegistry?
     let logger: Logger
     let retry: Backoff
+    /// How long the output keeps delivering its released backlog once shutdown began; nil
+    /// delivers all of it (`run --once`). What is left is delivered after the next start.
+    let drainOnStop: Duration?
     private let progress: OutputProgress
 
     private let eventsWritten: Counter
@@ -32,7 +35,7 @@ public final class OutputService: Service, Sendable {
 
     public init(
         name: String, encoder: any EventEncoder, framer: any RecordFramer, sink: any RecordSink,
-        journal: Journal, wakeup: Wakeup, batchSize: Int = 1000, retry: Backoff = Backoff(),
+        journal: Journal, wakeup: Wakeup, batchSize: Int = 1000, retry: Backoff = Backoff(), drainOnStop: Duration? = nil,
         clock: WallClock = .system, health: HealthRegistry? = nil, logger: Logger
     ) {
         self.name = name
@@ -44,6 +47,7 @@ public final class OutputService: Service, Sendable {
         self.wakeup = wakeup
         self.batchSize = batchSize
         self.retry = retry
+        self.drainOnStop = drainOnStop
         self.clock = clock
         self.health = health
         self.logger = logger
@@ -90,6 +94,10 @@ public final class OutputService: Service, Sendable {
                 try await deliver()
                 return
             } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                let committed = await progress.sequence
+                logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
+                    "error": "\(error)",
+                ])
                 return
             } catch {
                 failures.increment()
@@ -107,8 +115,8 @@ public final class OutputService: Service, Sendable {
         }
     }
 
-    /// Recovers, then moves events until shutdown; on shutdown drains what is released and
-    /// finishes the sink.
+    /// Recovers, then moves events until shutdown; on shutdown drains what is released (for at
+    /// most `drainOnStop`) and finishes the sink.
     private func deliver() async throws {
         let committer = self.committer
         let stored = try await journal.outputPosition(name) ?? OutputPosition()
@@ -119,8 +127,17 @@ public final class OutputService: Service, Sendable {
         var record = ByteBuffer()
         var framed = ByteBuffer()
         var lengths: [Int] = []
+        var drainDeadline: ContinuousClock.Instant?
         while true {
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
+            if stopping, let drainOnStop {
+                let deadline = drainDeadline ?? .now + drainOnStop
+                drainDeadline = deadline
+                if ContinuousClock.now >= deadline {
+                    logger.warning("Output \(name) stops with part of its backlog undelivered; it continues from sequence \(position.sequence) on the next start")
+                    break
+                }
+            }
             let events = try await journal.events(after: position.sequence, limit: batchSize)
             if events.isEmpty {
                 if stopping { break }

@@ -250,6 +250,51 @@ struct StreamSinkTests {
         try await syslog.stop()
     }
 
+    @Test("a collector that stopped reading does not hold up shutdown; the next start delivers the rest")
+    func shutdownWithStuckCollector() async throws {
+        let dir = TestDirectory()
+        let syslog = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        func sink() -> StreamSink {
+            StreamSink(name: "siem", config: TCPTransportConfig(host: "127.0.0.1", port: syslog.port, reconnect: Self.fastRetry),
+                       confirmDelay: .milliseconds(100), finishTimeout: .seconds(1), logger: testLogger)
+        }
+        let total = 40_000
+        let large = TestSyslogEncoder(padding: ",\"pad\":\"" + String(repeating: "x", count: 900) + "\"")
+        let output = try await OutputHarness(sink: sink(), directory: dir.path + "/state", encoder: large, batchSize: 1000, drainOnStop: .seconds(1))
+        try await output.publish(1...100)
+        #expect(try await output.committed(100, within: .seconds(15)))
+
+        // The collector stops reading; about 40 MB wait to be sent, more than the socket buffers hold.
+        syslog.send(SIGSTOP)
+        for start in stride(from: 101, through: total, by: 10_000) {
+            try await output.publish(start...min(start + 9_999, total))
+        }
+        let stalledAt = await output.service.committedSequence()
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(await output.service.committedSequence() < Int64(total))
+
+        // SIGTERM: the drain (1 s) and the blocked write (finish 1 s) are bounded, so this returns.
+        let stopped = ContinuousClock.now
+        try await output.shutdown()
+        let took = ContinuousClock.now - stopped
+        #expect(took < .seconds(15), "shutdown took \(took) with a collector that reads nothing")
+        let committed = try #require(try await output.journal.outputPosition("siem")).sequence
+        #expect(committed >= stalledAt && committed < Int64(total))
+        await output.journal.close()
+
+        // The collector reads again; the next start resends from the committed position.
+        syslog.send(SIGCONT)
+        let restarted = try await OutputHarness(sink: sink(), directory: dir.path + "/state", encoder: large, batchSize: 1000)
+        #expect(try await restarted.committed(Int64(total), within: .seconds(60)))
+        try await restarted.shutdown()
+        let ids = Set(SyslogLines.ids(try await syslog.waitForMessages(total)))
+        try await syslog.stop()
+        let missing = Set(1...total).subtracting(ids)
+        #expect(missing.isEmpty, "\(missing.count) missing, from \(missing.min() ?? 0)")
+        await restarted.journal.close()
+    }
+
     @Test("stopping syslog-ng for a while and restarting it loses nothing: the output service resends from the journal")
     func outageThroughOutputService() async throws {
         let dir = TestDirectory()
@@ -335,11 +380,13 @@ final class OutputHarness: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    init(sink: any RecordSink, directory: String) async throws {
+    init(sink: any RecordSink, directory: String, encoder: TestSyslogEncoder = TestSyslogEncoder(), batchSize: Int = 25,
+         drainOnStop: Duration? = nil) async throws {
         journal = try Journal(directory: directory)
         service = OutputService(
-            name: "siem", encoder: TestSyslogEncoder(), framer: OctetCountingFramer(), sink: sink, journal: journal, wakeup: wakeup,
-            batchSize: 25, retry: Backoff(initial: .milliseconds(100), maximum: .milliseconds(300)), logger: testLogger
+            name: "siem", encoder: encoder, framer: OctetCountingFramer(), sink: sink, journal: journal, wakeup: wakeup,
+            batchSize: batchSize, retry: Backoff(initial: .milliseconds(100), maximum: .milliseconds(300)), drainOnStop: drainOnStop,
+            logger: testLogger
         )
         let group = ServiceGroup(configuration: .init(services: [service], logger: testLogger))
         self.group = group

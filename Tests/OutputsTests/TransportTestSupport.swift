@@ -88,8 +88,11 @@ enum SyslogLines {
 
 /// Encodes an event as the RFC 5424 line `SyslogLines.line(n)` where `n` is the event's id.
 struct TestSyslogEncoder: EventEncoder {
+    /// Appended to the JSON message, to make records as large as a test needs.
+    var padding = ""
+
     func encode(_ event: ForwardedEvent, into buffer: inout ByteBuffer) {
-        buffer.writeString(SyslogLines.line(Int(event.event.id) ?? 0))
+        buffer.writeString(SyslogLines.line(Int(event.event.id) ?? 0, padding: padding))
     }
 }
 

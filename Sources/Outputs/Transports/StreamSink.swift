@@ -76,6 +76,10 @@ public actor StreamSink: RecordSink {
     private let resent: Counter
     private let unconfirmed: Gauge
 
+    /// How long sent bytes may stay unacknowledged before the kernel drops the connection
+    /// (`TCP_USER_TIMEOUT`): the same minute keepalive takes to declare an idle peer dead.
+    static let userTimeoutMilliseconds: SocketOptionValue = 60_000
+
     /// How often an overdue acknowledgement is checked again.
     private static let ackPollInterval = Duration.milliseconds(100)
 
@@ -129,7 +133,7 @@ public actor StreamSink: RecordSink {
         let connection = try await connected()
         let started = ContinuousClock.now
         do {
-            try await Self.send(records, on: connection.channel)
+            try await Self.send(records, on: connection.channel, finishTimeout: finishTimeout)
         } catch {
             let lost = count + close(connection)
             scheduleReconnect()
@@ -169,11 +173,19 @@ public actor StreamSink: RecordSink {
             let deadline = started + finishTimeout
             waiting: while true {
                 switch connection.state.current {
-                case .closed, .peerClosed:
+                case .peerClosed:
                     if let sample = try? await TCPAcknowledgement.bytesAcked(connection.channel) { acked = sample }
                     cutoff = .distantFuture
                     break waiting
-                case .failed:
+                case .closed:
+                    // Closed cleanly after our close: with TLS the collector answered our
+                    // close_notify with its own, so it read every record before it. The socket
+                    // is gone, so the kernel can no longer be asked.
+                    acked = .max
+                    cutoff = .distantFuture
+                    break waiting
+                case .failed(let reason):
+                    logger.debug("Output \(name): the connection to \(endpoint) failed while closing: \(reason)")
                     break waiting
                 case .open:
                     if let sample = try? await TCPAcknowledgement.bytesAcked(connection.channel) { acked = sample }
@@ -188,6 +200,7 @@ public actor StreamSink: RecordSink {
         case .peerClosed:
             cutoff = .distantFuture
         case .closed, .failed:
+            logger.debug("Output \(name): the connection to \(endpoint) had ended before closing: \(connection.state.current)")
             acked = nil
         }
         if let acked {
@@ -297,9 +310,20 @@ public actor StreamSink: RecordSink {
 
     // MARK: Connecting and sending
 
-    private static func send(_ records: ByteBuffer, on channel: any Channel) async throws {
+    /// Writes and flushes; a write still blocked (a collector that stopped reading)
+    /// `finishTimeout` after shutdown began closes the connection, so a stuck collector never
+    /// holds the process up. What was not confirmed is sent again after the next start.
+    private static func send(_ records: ByteBuffer, on channel: any Channel, finishTimeout: Duration) async throws {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(records, promise: promise)
+        let written = promise.futureResult
         try await withTaskCancellationHandler {
-            try await channel.writeAndFlush(records).get()
+            try await withGracefulShutdownHandler {
+                try await written.get()
+            } onGracefulShutdown: {
+                let stuck = channel.eventLoop.scheduleTask(in: TimeAmount(finishTimeout)) { channel.close(promise: nil) }
+                written.whenComplete { _ in stuck.cancel() }
+            }
         } onCancel: {
             channel.close(promise: nil)
         }
@@ -346,6 +370,9 @@ public actor StreamSink: RecordSink {
             .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE)), value: 30)
             .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPINTVL)), value: 10)
             .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT)), value: 3)
+            // Keepalive only probes an idle connection; with data in flight a vanished collector
+            // would otherwise take ~15 minutes of retransmissions to notice.
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_USER_TIMEOUT)), value: Self.userTimeoutMilliseconds)
         #endif
         bootstrap = bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -401,6 +428,8 @@ public actor StreamSink: RecordSink {
             TransportError(.tlsConfiguration, output: output, endpoint: endpoint, underlying: reason)
         }
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // RFC 9662 (updating RFC 5425) requires TLS 1.2 or later for syslog.
+        configuration.minimumTLSVersion = .tlsv12
         if let caFile = tls.caFile {
             let roots: [NIOSSLCertificate]
             do { roots = try NIOSSLCertificate.fromPEMFile(caFile) } catch { throw failure("ca_file \(caFile): \(error)") }
