@@ -160,9 +160,9 @@ let package = Package(
 
         // Tests: one target per module, plus end-to-end tests that drive the real binary, and
         // the helpers they share (temporary directories, a syslog-ng receiver, record parsers).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["ForwarderCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ShimTests", dependencies: ["SQLite", "Gzip"], swiftSettings: swiftSettings),
-        .testTarget(name: "ForwarderCoreTests", dependencies: ["ForwarderCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ForwarderCoreTests", dependencies: ["TestSupport", "ForwarderCore"], swiftSettings: swiftSettings),
         .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "ForwarderCore", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MonitorPollerTests",

@@ -79,16 +79,23 @@ public enum CloudEventDecoder {
             authMethod: field("authentication_method"), requestSid: field("request_sid"), raw: raw)
     }
 
+    /// How far after its receipt an event's own time may lie (clock skew). Later than that, the
+    /// time is wrong, and ordering by it would hold the event back from every output until then.
+    public static let maxFutureSkew = Duration.seconds(300)
+
     /// `time` (RFC 3339) when present and readable, else `data.timestamp` (epoch milliseconds as a
-    /// string or a number), else the moment of receipt.
+    /// string or a number), else the moment of receipt — which also stands in for a time more than
+    /// `maxFutureSkew` after receipt (the event keeps its own time in its original JSON).
     static func eventTime(of value: JSONValue, receivedAt: Timestamp) -> (Timestamp, EventTimeSource) {
+        let claimed: (Timestamp, EventTimeSource)
         if let text = value["time"]?.stringValue, let time = Timestamp(iso8601: text) {
-            return (time, .event)
+            claimed = (time, .event)
+        } else if let text = value["data"]?["timestamp"]?.scalarText, let milliseconds = epochMilliseconds(text) {
+            claimed = (Timestamp(epochMilliseconds: milliseconds), .dataTimestamp)
+        } else {
+            return (receivedAt, .receipt)
         }
-        if let text = value["data"]?["timestamp"]?.scalarText, let milliseconds = epochMilliseconds(text) {
-            return (Timestamp(epochMilliseconds: milliseconds), .dataTimestamp)
-        }
-        return (receivedAt, .receipt)
+        return claimed.0 > receivedAt.adding(maxFutureSkew) ? (receivedAt, .receipt) : claimed
     }
 
     /// Whole epoch milliseconds from decimal text such as `1756056832164` or `1756056832164.0`.

@@ -9,9 +9,10 @@ import ServiceLifecycle
 /// decodes its CloudEvents, stores them in the journal with group commit, and answers 200 only
 /// once they are durable.
 ///
-/// As a `Service` it reports the source's watermark (now − `allowed_delay`) every 500 ms. Put it
-/// after the HTTP server in the `ServiceGroup`: on graceful shutdown it is stopped first, so new
-/// deliveries get 503 + `Retry-After` while the server still finishes the ones in flight.
+/// As a `Service` it reports the source's watermark every 500 ms: now − `allowed_delay`, held back
+/// to the arrival of the oldest delivery still being stored. Put it after the HTTP server in the
+/// `ServiceGroup`: on graceful shutdown it is stopped first, so new deliveries get 429 +
+/// `Retry-After` while the server still finishes the ones in flight.
 public final class EventStreamsReceiver: Service, Sendable {
     /// The health component this receiver reports as.
     public static let healthComponent = "source:event_streams"
@@ -68,7 +69,8 @@ public final class EventStreamsReceiver: Service, Sendable {
     }
 
     /// Reports the watermark every 500 ms until graceful shutdown (or cancellation); then marks
-    /// the receiver as stopping, so new deliveries get 503 + `Retry-After`, and returns.
+    /// the receiver as stopping, so new deliveries get 429 + `Retry-After` and `/readyz` says so,
+    /// and returns.
     public func run() async throws {
         if let health {
             await health.register(Self.healthComponent)
@@ -77,7 +79,7 @@ public final class EventStreamsReceiver: Service, Sendable {
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown { [self] in
                 while !Task.isCancelled {
-                    await reporter.report(.eventStreams, watermark: clock.now().subtracting(config.allowedDelay))
+                    await reporter.report(.eventStreams, watermark: watermark(now: clock.now()))
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }
@@ -85,6 +87,14 @@ public final class EventStreamsReceiver: Service, Sendable {
             admission.beginStopping()
         }
         admission.beginStopping()
+        await health?.failing(Self.healthComponent, reason: "stopping: deliveries are answered 429 until the forwarder is back")
         logger.info("Event Streams receiver stopped taking deliveries")
+    }
+
+    /// No event older than this is expected any more: events arrive at most `allowed_delay` after
+    /// their time, and a delivery still being stored holds the mark at its arrival, so its events
+    /// are not released late only because their commit was slow.
+    func watermark(now: Timestamp) -> Timestamp {
+        min(now, admission.oldestArrival ?? now).subtracting(config.allowedDelay)
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Why a delivery was refused: the status Twilio sees, a one-sentence reason for the JSON body,
 /// and the metric label. Statuses follow the contract: only a delivery that will never succeed
-/// gets a 4xx other than 429; anything transient is 429 or 503 with `Retry-After`.
+/// gets a 4xx other than 429. Back-pressure (too many waiting, a slow commit, stopping) is 429;
+/// a failure of this side (journal error, no auth token configured) is 503; both carry `Retry-After`.
 struct WebhookRejection: Error, Sendable, Equatable {
     var status: HTTPResponse.Status
     var reason: String
@@ -34,14 +35,14 @@ struct WebhookRejection: Error, Sendable, Equatable {
         "the body's SHA-256 does not match the bodySHA256 query parameter")
     static let overloaded = Self(.tooManyRequests, "overloaded",
         "too many deliveries are waiting to be stored; retry shortly")
-    static let stopping = Self(.serviceUnavailable, "stopping", "the forwarder is shutting down; retry shortly")
+    static let stopping = Self(.tooManyRequests, "stopping", "the forwarder is shutting down; retry shortly")
     static let noToken = Self(.serviceUnavailable, "no_auth_token",
         "the receiver has no auth_token or public_url to check signatures with; fix the configuration")
     static func malformed(_ error: CloudEventDecodingError) -> Self {
         .init(.badRequest, "malformed", error.reason)
     }
     static let journal = Self(.serviceUnavailable, "journal", "the events could not be stored; retry shortly")
-    static let commitTimeout = Self(.serviceUnavailable, "commit_timeout",
+    static let commitTimeout = Self(.tooManyRequests, "commit_timeout",
         "storing the events is taking too long; they may be stored already, retry shortly")
 
     /// Whether Twilio should retry: the answer carries `Retry-After`.

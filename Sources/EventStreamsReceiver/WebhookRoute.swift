@@ -27,6 +27,8 @@ extension EventStreamsReceiver {
     }
 
     private func accept(_ request: Request, context: ForwarderRequestContext) async throws -> Response {
+        // Twilio's 5 s run from when it sent the request, so the deadline counts the upload too.
+        let arrived = ContinuousClock.now
         let head = DeliveryHead(
             remoteAddress: context.remoteAddress,
             contentType: request.headers[.contentType],
@@ -36,10 +38,10 @@ extension EventStreamsReceiver {
             rawQuery: TwilioRequestValidator.rawQuery(ofTarget: request.head.path ?? ""))
         if let rejection = policy.checkHead(head) { throw rejection }
 
-        try admission.admit()
+        let ticket = try admission.admit(arrivedAt: clock.now())
         // The place is given back when the delivery is answered, or once its commit ends if that is later.
         var placeHandedToCommit = false
-        defer { if !placeHandedToCommit { admission.leave() } }
+        defer { if !placeHandedToCommit { admission.leave(ticket) } }
         let body = try await Self.collect(request.body, limit: policy.maxBodyBytes)
         if let rejection = policy.checkBody(body, head: head) { throw rejection }
 
@@ -52,10 +54,11 @@ extension EventStreamsReceiver {
         }
         placeHandedToCommit = true
         do {
-            let outcome = try await ResponseDeadline.run(within: responseDeadline) { [batcher] in
+            let remaining = max(.zero, responseDeadline - (ContinuousClock.now - arrived))
+            let outcome = try await ResponseDeadline.run(within: remaining) { [batcher] in
                 try await batcher.ingest(events, receivedAt: receivedAt)
             } whenDone: { [admission] in
-                admission.leave()
+                admission.leave(ticket)
             }
             return WebhookResponses.accepted(outcome)
         } catch is ResponseDeadline.Exceeded {

@@ -3,6 +3,7 @@ import ForwarderCore
 import Logging
 import ServiceLifecycle
 import SQLite
+import TestSupport
 import Testing
 
 @Suite("Back-pressure, shutdown and group commit")
@@ -32,14 +33,14 @@ struct BackPressureTests {
         }
     }
 
-    @Test("a commit slower than the response deadline is answered 503 and keeps its place until it ends")
+    @Test("a commit slower than the response deadline is answered 429 and keeps its place until it ends")
     func slowCommitHoldsItsPlace() async throws {
         var config = ReceiverHarness.defaultConfig()
         config.maxPendingRequests = 1
         try await ReceiverHarness.with(config: config, responseDeadline: .seconds(1)) { server in
             await server.receiver.batcher.hold()
             let first = try await server.post(SampleEvents.single(id: "slow"))
-            #expect(first.status == 503)
+            #expect(first.status == 429)
             #expect(first.header("Retry-After") == "1")
             #expect(first.json?["error"]?.stringValue?.contains("taking too long") == true)
             #expect(try await server.post(SampleEvents.single(id: "other")).status == 429)
@@ -48,12 +49,12 @@ struct BackPressureTests {
         }
     }
 
-    @Test("a delivery answered 503 for a slow commit still lands, and Twilio's retry is a duplicate")
+    @Test("a delivery answered 429 for a slow commit still lands, and Twilio's retry is a duplicate")
     func slowCommitStillLands() async throws {
         try await ReceiverHarness.with(responseDeadline: .seconds(1)) { server in
             let body = SampleEvents.single(id: "slow")
             await server.receiver.batcher.hold()
-            #expect(try await server.post(body).status == 503)
+            #expect(try await server.post(body).status == 429)
             await server.receiver.batcher.release()
             let retry = try await server.post(body)
             #expect(retry.status == 200)
@@ -82,7 +83,7 @@ struct BackPressureTests {
         }
     }
 
-    @Test("while stopping, deliveries get 503 with Retry-After; the watermark trails the clock by allowed_delay")
+    @Test("while stopping, deliveries get 429 with Retry-After and health says so; the watermark trails the clock by allowed_delay")
     func stopping() async throws {
         let now = Timestamp(epochMilliseconds: 1_800_000_000_000)
         var config = ReceiverHarness.defaultConfig()
@@ -97,9 +98,31 @@ struct BackPressureTests {
             await group.triggerGracefulShutdown()
             try await running
             let refused = try await server.post(SampleEvents.single(id: "after-stop"))
-            #expect(refused.status == 503)
+            #expect(refused.status == 429)
             #expect(refused.header("Retry-After") == "1")
             #expect(try await server.storedEvents().map(\.id) == ["before-stop"])
+            let state = await server.health.snapshot()[EventStreamsReceiver.healthComponent]
+            #expect(state?.healthy == false)
+        }
+    }
+
+    @Test("a delivery still being stored holds the watermark at its arrival, so a slow commit does not make its events late")
+    func watermarkWaitsForCommit() async throws {
+        let time = ManualClock(Timestamp(epochMilliseconds: 1_800_000_000_000))
+        let arrival = time.now
+        var config = ReceiverHarness.defaultConfig()
+        config.allowedDelay = .seconds(30)
+        try await ReceiverHarness.with(config: config, clock: time.clock) { server in
+            #expect(server.receiver.watermark(now: arrival) == arrival.subtracting(.seconds(30)))
+            await server.receiver.batcher.hold()
+            async let held = server.post(SampleEvents.single(id: "slow"))
+            await server.receiver.batcher.waitUntilQueued(1)
+            time.advance(.seconds(300))
+            #expect(server.receiver.watermark(now: time.now) == arrival.subtracting(.seconds(30)))
+            await server.receiver.batcher.release()
+            let answer = try await held
+            #expect(answer.status == 200)
+            #expect(server.receiver.watermark(now: time.now) == time.now.subtracting(.seconds(30)))
         }
     }
 

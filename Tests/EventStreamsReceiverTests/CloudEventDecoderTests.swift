@@ -64,6 +64,24 @@ struct CloudEventDecoderTests {
         #expect(noData[0].accountSid == nil)
     }
 
+    @Test("a time more than five minutes after receipt is ordered by the receipt instead, so it is not held back until then")
+    func futureTime() throws {
+        let receipt = Self.receipt.rfc3339
+        let skewed = Self.receipt.adding(.seconds(299)).rfc3339
+        let farAhead = Self.receipt.adding(.seconds(301)).rfc3339
+        let nearby = try Self.decode(#"{"id":"1","type":"t","source":"s","time":"\#(skewed)"}"#)
+        #expect(nearby[0].time == Self.receipt.adding(.seconds(299)))
+        #expect(nearby[0].timeSource == .event)
+        let future = try Self.decode(#"{"id":"2","type":"t","source":"s","time":"\#(farAhead)"}"#)
+        #expect(future[0].time == Self.receipt)
+        #expect(future[0].timeSource == .receipt)
+        #expect(String(decoding: future[0].raw, as: UTF8.self).contains(farAhead), "the original time stays in the event")
+        let year2099 = try Self.decode(#"{"id":"3","type":"t","source":"s","data":{"timestamp":"4070908800000"}}"#)
+        #expect(year2099[0].time == Self.receipt)
+        #expect(year2099[0].timeSource == .receipt)
+        #expect(receipt.hasSuffix("Z"))
+    }
+
     @Test("unknown types keep whatever mapped fields they have")
     func unknownType() throws {
         let events = try Self.decode(#"{"id":"x","type":"com.twilio.new.thing","source":"src","data":{"account_sid":"AC1","other":[1,2]}}"#)

@@ -71,6 +71,20 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("a batch of 10,000 events within a raised max_body_bytes is stored whole, in one transaction")
+    func largeBatch() async throws {
+        var config = ReceiverHarness.defaultConfig()
+        config.maxBodyBytes = 8 * 1024 * 1024
+        try await ReceiverHarness.with(config: config) { server in
+            let ids = (0..<10_000).map { "bulk-\($0)" }
+            let answer = try await server.post(SampleEvents.batch(ids: ids))
+            #expect(answer.status == 200)
+            #expect(answer.body == #"{"accepted":10000,"duplicates":0}"#)
+            #expect(try await server.storedEvents().map(\.id).sorted() == ids.sorted())
+            #expect(await server.receiver.batcher.transactions == 1)
+        }
+    }
+
     @Test("a duplicate delivery is answered 200 and stored once")
     func duplicateDelivery() async throws {
         try await ReceiverHarness.with { server in

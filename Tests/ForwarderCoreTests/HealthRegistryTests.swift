@@ -1,18 +1,9 @@
 import ForwarderCore
-import Synchronization
+import TestSupport
 import Testing
 
 @Suite("HealthRegistry readiness")
 struct HealthRegistryTests {
-    /// A clock the test moves by hand.
-    final class ManualClock: Sendable {
-        let now = Mutex(Timestamp(epochMilliseconds: 1_700_000_000_000))
-        var clock: WallClock { WallClock { [self] in self.now.withLock { $0 } } }
-        func advance(_ duration: Duration) {
-            now.withLock { $0 = Timestamp(epochMilliseconds: $0.epochMilliseconds + Int64(duration.secondsDouble * 1000)) }
-        }
-    }
-
     @Test("a component with a progress limit turns unready when quiet too long, and ready again on progress")
     func stall() async {
         let time = ManualClock()
