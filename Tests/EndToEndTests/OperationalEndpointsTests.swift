@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import ForwarderCore
+import Foundation
+import TestSupport
+import Testing
+import TwilioSimulator
+
+@Suite("Health, readiness and metrics of the running binary", .serialized, .enabled(if: SyslogNG.interopTestsRun))
+struct OperationalEndpointsTests {
+    static let authToken = "test-token"
+
+    /// One GET against the forwarder: status and body.
+    func get(_ url: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 1 << 22)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// The value of the Prometheus sample `name{output="<output>"}`, if exported.
+    func sample(_ metrics: String, _ name: String, output: String) -> Double? {
+        let prefix = name + "{output=\"" + output + "\"}"
+        for line in metrics.split(separator: "\n") where line.hasPrefix(prefix) {
+            return line.split(separator: " ").last.flatMap { Double($0) }
+        }
+        return nil
+    }
+
+    /// POSTs `body` to the webhook, signed as Twilio would; returns the status and body.
+    func deliver(_ body: String, to publicURL: String) async throws -> (status: Int, body: String) {
+        let bytes = Array(body.utf8)
+        let url = TwilioSignature.urlWithBodyHash(publicURL, body: bytes)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: url, authToken: Self.authToken))
+        request.body = .bytes(bytes)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+    }
+
+    @Test("/healthz answers; /readyz and /metrics show a dead collector's backlog and lag until it is back; an event redelivered long after its time is released once, flagged late")
+    func deadCollectorAndLateEvent() async throws {
+        var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.seed = 21
+        simulatorConfig.historyDays = 1
+        simulatorConfig.historyEventsPerDay = 400
+        simulatorConfig.eventsPerMinute = 0
+        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let dir = TestDirectory()
+        let httpPort = try SyslogNG.freePort(datagram: false)
+        let collectorPort = try SyslogNG.freePort(datagram: false)
+        // The collector is down when the forwarder starts.
+        let collector = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/collector", port: collectorPort)
+        let path = "/webhooks/event-streams"
+        let publicURL = "http://127.0.0.1:\(httpPort)\(path)"
+        let yaml = monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path)
+            .replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(httpPort)")
+            .replacingOccurrences(of: "merge:\n", with: """
+                  event_streams:
+                    path: \(path)
+                    public_url: \(publicURL)
+                    auth_token: \(Self.authToken)
+                    allowed_delay: 1s
+                merge:
+
+                """)
+            + """
+
+              - name: collector
+                format: rfc5424
+                transport: { type: tcp, host: 127.0.0.1, port: \(collectorPort), reconnect: { initial: 100ms, max: 300ms } }
+            """
+        let configPath = dir.path + "/pipeline.yaml"
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+        process.arguments = ["run", "--config", configPath, "--log-format", "text"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(httpPort)"
+
+        try await eventually("/healthz answers 200") { (try? await get(base + "/healthz"))?.status == 200 }
+
+        // The collector is down: the files keep up, the collector's output is unready with its backlog.
+        let truth = await simulator.groundTruthIDs()
+        try await eventually("/readyz reports the dead collector, and only it") {
+            let answer = try await get(base + "/readyz")
+            let readiness = try JSONReader.parse(Array(answer.body.utf8))
+            return answer.status == 503
+                && readiness["ready"] == .bool(false)
+                && readiness["components"]?["output:collector"]?["ready"] == .bool(false)
+                && readiness["components"]?["output:collector"]?["detail"]?.stringValue?.isEmpty == false
+                && readiness["components"]?["output:files"]?["ready"] == .bool(true)
+                && readiness["components"]?["source:monitor"]?["ready"] == .bool(true)
+        }
+        try await eventually("/metrics shows the collector's backlog and lag") {
+            let metrics = try await get(base + "/metrics").body
+            return (sample(metrics, "forwarder_output_pending_events", output: "collector") ?? 0) >= Double(truth.count)
+                && (sample(metrics, "forwarder_output_lag_seconds", output: "collector") ?? 0) > 0
+                && sample(metrics, "forwarder_output_pending_events", output: "files") == 0
+        }
+
+        // Twilio redelivers an event from long ago: stored once, released late, never dropped.
+        let late = try await deliver(IAMExamples.blockedAPIKey, to: publicURL)
+        #expect(late.status == 200 && late.body == #"{"accepted":1,"duplicates":0}"#)
+        let again = try await deliver(IAMExamples.blockedAPIKey, to: publicURL)
+        #expect(again.status == 200 && again.body == #"{"accepted":0,"duplicates":1}"#)
+
+        // The collector comes back: the output catches up and everything is ready again.
+        try await collector.start()
+        try await eventually("/readyz is 200 once the collector caught up") {
+            let answer = try await get(base + "/readyz")
+            let readiness = try JSONReader.parse(Array(answer.body.utf8))
+            return answer.status == 200 && readiness["ready"] == .bool(true)
+        }
+        try await eventually("the collector's backlog is gone") {
+            let metrics = try await get(base + "/metrics").body
+            return sample(metrics, "forwarder_output_pending_events", output: "collector") == 0
+                && sample(metrics, "forwarder_output_lag_seconds", output: "collector") == 0
+        }
+        process.terminate()
+        try await waitForExit(process)
+        #expect(process.terminationStatus == 0)
+        await simulator.stop()
+
+        let expected = truth.union(["NO00000000000000000000000001"])
+        let records = try ndjsonRecords(in: dir.path + "/out")
+        let ids = records.compactMap { $0["event"]?["id"]?.stringValue }
+        #expect(ids.count == expected.count && Set(ids) == expected, "every event once in the files")
+        let redelivered = try #require(records.first { $0["event"]?["id"]?.stringValue == "NO00000000000000000000000001" })
+        #expect(redelivered["forwarder"]?["late"] == .bool(true))
+        #expect(redelivered["event"]?["dataset"]?.stringValue == "twilio.event_streams")
+        #expect(redelivered["@timestamp"]?.stringValue == "2025-08-24T17:33:52.164Z")
+
+        let messages = try await collector.waitForMessages(expected.count)
+        try await collector.stop()
+        let delivered = Set(messages.compactMap { $0.structuredData["twilio@32473"]?["id"] })
+        #expect(delivered == expected, "the collector got everything once it was back")
+    }
+}
