@@ -80,11 +80,14 @@ struct StreamSinkTests {
         try expectParsed(messages, ids: 1...320)
     }
 
-    @Test("TLS with the test CA, server name and client certificate delivers every record", arguments: [true, false])
+    @Test("TLS with the test CA, the server's DNS name and a client certificate the collector requires delivers every record",
+          arguments: [true, false])
     func tls(octetCounting: Bool) async throws {
         let dir = TestDirectory()
         let ca = try TestCA(directory: dir.path + "/ca")
-        let syslog = SyslogNG(.tls(octetCounting: octetCounting, certFile: ca.serverCert, keyFile: ca.serverKey), directory: dir.path + "/syslog-ng")
+        // The certificate names only DNS:localhost, so connecting to 127.0.0.1 passes by the name.
+        let syslog = SyslogNG(.tls(octetCounting: octetCounting, certFile: ca.dnsOnlyCert, keyFile: ca.dnsOnlyKey, clientCA: ca.caFile),
+                              directory: dir.path + "/syslog-ng")
         try await syslog.start()
         let framer: any RecordFramer = octetCounting ? OctetCountingFramer() : NewlineDelimitedFramer()
         let config = TLSTransportConfig(
@@ -127,6 +130,38 @@ struct StreamSinkTests {
         #expect(error?.kind == .tlsHandshake)
         #expect(error?.description.contains("TLS handshake") == true)
         #expect(error?.description.contains("tls://127.0.0.1:\(syslog.port)") == true)
+        #expect(commits.all.isEmpty)
+        #expect(try syslog.messages().isEmpty)
+    }
+
+    @Test("a collector that requires a client certificate gets nothing from a sink without one, and nothing is committed")
+    func tlsClientCertificateRequired() async throws {
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
+        let syslog = SyslogNG(.tls(octetCounting: true, certFile: ca.serverCert, keyFile: ca.serverKey, clientCA: ca.caFile),
+                              directory: dir.path + "/syslog-ng")
+        try await syslog.start()
+        let config = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: syslog.port), caFile: ca.caFile, serverName: "localhost")
+        let sink = try StreamSink(name: "tls", config: config, confirmDelay: .milliseconds(100), logger: testLogger)
+        let commits = CommitLog()
+        let (records, _) = SyslogLines.batch(1...5, framer: OctetCountingFramer())
+        // With TLS 1.3 the collector checks the client after the client's handshake is done, so
+        // the refusal may come at the write or at the next confirmation check.
+        let failure: TransportError? = await {
+            do {
+                try await sink.write(records, count: 5, through: 5, now: now(), commit: commits.committer)
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    try await sink.tick(now: now(), commit: commits.committer)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                return nil
+            } catch {
+                return error as? TransportError
+            }
+        }()
+        try await syslog.stop()
+        #expect(failure != nil, "the sink reports the refusal")
         #expect(commits.all.isEmpty)
         #expect(try syslog.messages().isEmpty)
     }

@@ -20,9 +20,10 @@ public final class SyslogNG: Sendable {
         case udp
         /// Plain TCP; octet counting (RFC 6587 §3.4.1) when `octetCounting`, else LF-delimited.
         case tcp(octetCounting: Bool)
-        /// TLS (RFC 5425) with the given server certificate and key, not asking for a client
-        /// certificate but accepting one (`peer-verify(optional-untrusted)`).
-        case tls(octetCounting: Bool, certFile: String, keyFile: String)
+        /// TLS (RFC 5425) with the given server certificate and key. Without `clientCA` it does
+        /// not ask for a client certificate (`peer-verify(optional-untrusted)`); with it, it
+        /// requires one signed by that CA (`peer-verify(required-trusted)`).
+        case tls(octetCounting: Bool, certFile: String, keyFile: String, clientCA: String? = nil)
 
         public var isDatagram: Bool {
             if case .udp = self { return true }
@@ -209,8 +210,9 @@ public final class SyslogNG: Sendable {
             source = #"network(ip("127.0.0.1") port(\#(port)) transport("udp") flags(syslog-protocol) so-rcvbuf(4194304))"#
         case .tcp(let octetCounting):
             source = #"network(ip("127.0.0.1") port(\#(port)) transport("\#(octetCounting ? "framed" : "tcp")") flags(syslog-protocol))"#
-        case .tls(let octetCounting, let certFile, let keyFile):
-            let tls = #"tls(key-file("\#(keyFile)") cert-file("\#(certFile)") peer-verify(optional-untrusted))"#
+        case .tls(let octetCounting, let certFile, let keyFile, let clientCA):
+            let verify = clientCA.map { #"peer-verify(required-trusted) ca-file("\#($0)")"# } ?? "peer-verify(optional-untrusted)"
+            let tls = #"tls(key-file("\#(keyFile)") cert-file("\#(certFile)") \#(verify))"#
             // network(transport("tls")) reads LF-delimited messages; syslog(transport("tls")) reads
             // RFC 6587 octet-counted ones and parses RFC 5424 by itself.
             source = octetCounting

@@ -13,6 +13,10 @@ public struct TestCA: Sendable {
     /// address whatever the server name is.
     public let elsewhereCert: String
     public let elsewhereKey: String
+    /// A server certificate for `localhost` by DNS name only (no IP subjectAltName), so a client
+    /// connecting to 127.0.0.1 can only accept it by matching the name.
+    public let dnsOnlyCert: String
+    public let dnsOnlyKey: String
 
     /// A failure of the openssl CLI, with what it printed.
     public struct Failure: Error, CustomStringConvertible {
@@ -31,6 +35,8 @@ public struct TestCA: Sendable {
         clientKey = path("client.key")
         elsewhereCert = path("elsewhere.pem")
         elsewhereKey = path("elsewhere.key")
+        dnsOnlyCert = path("dns-only.pem")
+        dnsOnlyKey = path("dns-only.key")
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         try Self.run(["req", "-x509"] + ec + [
             "-keyout", path("ca.key"), "-out", caFile, "-days", "2", "-subj", "/CN=\(name)",
@@ -40,6 +46,7 @@ public struct TestCA: Sendable {
             ("server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
             ("client", "/CN=siem-forwarder", "extendedKeyUsage=clientAuth\n"),
             ("elsewhere", "/CN=elsewhere.example", "subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n"),
+            ("dns-only", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"),
         ] {
             try Self.run(["req"] + ec + ["-keyout", path("\(leaf).key"), "-out", path("\(leaf).csr"), "-subj", subject])
             try ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n" + extensions)
