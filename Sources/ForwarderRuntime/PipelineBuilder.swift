@@ -178,7 +178,7 @@ public enum PipelineBuilder {
             sink = AppendFileSink(settings: .init(
                 template: FileNameTemplate(file.path),
                 rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) }
-            ))
+            ), logger: outputLogger)
         case .udp(let udp):
             framer = UnframedFramer()
             sink = UDPSink(name: config.name, config: udp, logger: outputLogger)

@@ -107,4 +107,107 @@ struct CrashRecoveryTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out").filter { $0.hasSuffix(".part") }
         #expect(leftovers.isEmpty)
     }
+
+    /// Whether the process is stopped (`T` in `/proc/PID/stat`).
+    func isStopped(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.range(of: ") ") else { return false }
+        return stat[afterName.upperBound...].hasPrefix("T")
+    }
+
+    /// How often `text` occurs in the log file at `path`.
+    func occurrences(of text: String, inLog path: String) -> Int {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").components(separatedBy: text).count - 1
+    }
+
+    @Test("SIGKILL between an append-file write and its commit, until the restart had to cut the file back twice: every event once, no torn line")
+    func killInsideAppendWrite() async throws {
+        var simulatorConfig = SimulatorConfiguration()
+        simulatorConfig.seed = 12
+        simulatorConfig.historyDays = 1
+        simulatorConfig.historyEventsPerDay = 2000
+        simulatorConfig.eventsPerMinute = 30_000
+        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let dir = TestDirectory()
+        let configPath = dir.path + "/pipeline.yaml"
+        let plainPath = dir.path + "/plain/twilio.ndjson"
+        let yaml = monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path) + """
+
+              - name: plain
+                format: ndjson
+                transport: { type: file, path: \(plainPath) }
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let log = dir.path + "/forwarder.log"
+        let cutMessage = "back to its committed length"
+
+        // Freeze the process at random instants; when the file holds bytes past the committed
+        // length, kill it right there. What proves a kill inside the window is the next start
+        // cutting the file back, which it logs.
+        let journal = try Journal(directory: dir.path + "/state")
+        var rng = SeededRandom(seed: 7)
+        var killedInside = 0
+        var cuts = 0
+        var runs = 0
+        while cuts < 2, runs < 40 {
+            runs += 1
+            // Each start writes a new log.
+            let process = try start(config: configPath, log: log)
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let pid = process.processIdentifier
+            try await eventually("the plain output recovered (run \(runs))") {
+                occurrences(of: "Output plain resuming", inLog: log) >= 1 || !process.isRunning
+            }
+            cuts += occurrences(of: cutMessage, inLog: log)
+            let probeUntil = ContinuousClock.now + .seconds(3)
+            probing: while ContinuousClock.now < probeUntil, process.isRunning {
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 1...8, using: &rng)))
+                kill(pid, SIGSTOP)
+                try await eventually(timeout: .seconds(5), "process \(pid) stops") { isStopped(pid) || !process.isRunning }
+                let onDisk = PosixFileSize.of(plainPath) ?? 0
+                let committed = try await journal.outputPosition("plain")?.byteOffset ?? .max
+                if onDisk > committed {
+                    killedInside += 1
+                    break probing
+                }
+                kill(pid, SIGCONT)
+            }
+            kill(pid, SIGKILL)
+            kill(pid, SIGCONT)
+            try await waitForExit(process)
+        }
+
+        await simulator.pauseLiveEvents()
+        await simulator.waitUntilAllVisible()
+        let truth = await simulator.groundTruthIDs()
+        let process = try start(config: configPath, log: log)
+        defer { if process.isRunning { process.terminate() } }
+        try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything") {
+            let stats = try await journal.stats()
+            let plain = try await journal.outputPosition("plain")
+            return stats.events == truth.count && stats.pending == 0 && plain?.sequence == stats.lastSequence
+        }
+        await journal.close()
+        process.terminate()
+        try await waitForExit(process)
+        #expect(process.terminationStatus == 0)
+        await simulator.stop()
+
+        cuts += occurrences(of: cutMessage, inLog: log)
+        #expect(cuts >= 2, "in \(runs) runs (\(killedInside) kills with bytes past the commit), the file was cut back \(cuts) times")
+        let text = try String(contentsOfFile: plainPath, encoding: .utf8)
+        #expect(text.hasSuffix("\n"), "no torn last line")
+        let ids = try text.split(separator: "\n").map { try JSONReader.parse(Array($0.utf8))["event"]?["id"]?.stringValue ?? "" }
+        #expect(ids.count == truth.count && Set(ids) == truth, "every event exactly once after \(cuts) repaired kills")
+        print("append-file crash test: \(runs) runs, \(killedInside) kills with bytes past the commit, \(cuts) cut back on restart")
+    }
+}
+
+/// The size of a file, or nil when it does not exist.
+enum PosixFileSize {
+    static func of(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
 }

@@ -1,5 +1,6 @@
 import ForwarderCore
 import Journal
+import Logging
 import NIOCore
 
 /// Appends records to a plain file that Splunk's Universal Forwarder or Filebeat tails. After
@@ -32,13 +33,16 @@ public actor AppendFileSink: RecordSink {
     }
 
     private let settings: Settings
+    private let logger: Logger
     private let fixedPath: Bool
     private var current: ActiveFile?
     private var counter: Int64 = 0
     private var sequence: Int64 = 0
 
-    public init(settings: Settings) {
+    /// `logger` reports what recovery repairs (a file cut back to its committed length).
+    public init(settings: Settings, logger: Logger = Logger(label: "append-file", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.settings = settings
+        self.logger = logger
         fixedPath = !FileTransportConfig.placeholders.contains { settings.template.template.contains("{\($0)}") }
     }
 
@@ -62,6 +66,9 @@ public actor AppendFileSink: RecordSink {
                 // Bytes written after the last commit: their events are sent again from the journal.
                 try file.truncate(to: position.byteOffset)
                 try file.sync()
+                logger.notice("Cut \(active.partPath) back to its committed length; the events after it are written again", metadata: [
+                    "committed_bytes": "\(position.byteOffset)", "removed_bytes": "\(onDisk - position.byteOffset)",
+                ])
             }
             current = ActiveFile(record: active, file: file, length: min(onDisk, position.byteOffset), openedAt: nil)
         }
