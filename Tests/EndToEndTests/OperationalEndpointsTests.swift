@@ -134,7 +134,7 @@ struct OperationalEndpointsTests {
         #expect(redelivered["event"]?["dataset"]?.stringValue == "twilio.event_streams")
         #expect(redelivered["@timestamp"]?.stringValue == "2025-08-24T17:33:52.164Z")
 
-        let messages = try await collector.waitForMessages(expected.count)
+        let messages = try await collector.waitForMessages(covering: expected)
         try await collector.stop()
         let delivered = Set(messages.compactMap { $0.structuredData["twilio@32473"]?["id"] })
         #expect(delivered == expected, "the collector got everything once it was back")

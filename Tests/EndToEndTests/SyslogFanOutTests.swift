@@ -123,7 +123,7 @@ struct SyslogFanOutTests {
         }
 
         for (name, receiver) in [("tcp", tcp), ("tls", tls)] {
-            let messages = try await receiver.waitForMessages(truth.count)
+            let messages = try await receiver.waitForMessages(covering: truth, sdID: "twilio@\(Self.enterpriseID)")
             try await receiver.stop()
             let ids = messages.compactMap { $0.structuredData["twilio@\(Self.enterpriseID)"]?["id"] }
             #expect(ids.count == messages.count, "\(name): every message has the SD id")

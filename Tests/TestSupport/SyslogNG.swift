@@ -158,11 +158,24 @@ public final class SyslogNG: Sendable {
     /// Polls the output file until `count` messages are there or `timeout` passes; returns
     /// what is there.
     public func waitForMessages(_ count: Int, timeout: Duration = .seconds(20)) async throws -> [Message] {
+        try await waitForMessages(timeout: timeout) { $0.count >= count }
+    }
+
+    /// Polls the output file until the messages satisfy `done` or `timeout` passes; returns what
+    /// is there. Use it where duplicates are possible (at-least-once), so a count is not enough.
+    public func waitForMessages(timeout: Duration = .seconds(20), until done: ([Message]) -> Bool) async throws -> [Message] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let found = try messages()
-            if found.count >= count || ContinuousClock.now >= deadline { return found }
+            if done(found) || ContinuousClock.now >= deadline { return found }
             try await Task.sleep(for: .milliseconds(25))
+        }
+    }
+
+    /// Polls until the messages' SD `id` parameters (in `sdID`) cover `ids`, or `timeout` passes.
+    public func waitForMessages(covering ids: Set<String>, sdID: String = "twilio@32473", timeout: Duration = .seconds(30)) async throws -> [Message] {
+        try await waitForMessages(timeout: timeout) { messages in
+            ids.isSubset(of: Set(messages.compactMap { $0.structuredData[sdID]?["id"] }))
         }
     }
 
