@@ -13,6 +13,10 @@ final class WebhookReceiver: Sendable {
         case reject
         /// 200 to everything.
         case accept
+        /// `status` (with `Retry-After` when given) to the first attempt of each body, 200 afterwards.
+        case firstAttemptAnswers(status: Int, retryAfter: String?)
+        /// The first attempt of each body is answered only after `delay`, later ones at once.
+        case firstAttemptSlow(Duration)
     }
 
     struct Seen: Sendable {
@@ -46,14 +50,15 @@ final class WebhookReceiver: Sendable {
             let signature = request.headers.first { $0.name.canonicalName == "x-twilio-signature" }?.value
             let hash = request.uri.queryParameters["bodySHA256"].map(String.init)
             let bodyHash = TwilioSignature.bodySHA256Hex(bytes)
-            let status = self.state.withLock { state -> Int in
+            let (status, attempt) = self.state.withLock { state -> (Int, Int) in
                 let attempt = state.attemptsByHash[bodyHash, default: 0] + 1
                 state.attemptsByHash[bodyHash] = attempt
                 let status: Int
                 switch self.mode {
                 case .failFirstAttempt: status = attempt == 1 ? 503 : 200
                 case .reject: status = 400
-                case .accept: status = 200
+                case .accept, .firstAttemptSlow: status = 200
+                case .firstAttemptAnswers(let first, _): status = attempt == 1 ? first : 200
                 }
                 state.seen.append(Seen(
                     body: bytes,
@@ -63,9 +68,18 @@ final class WebhookReceiver: Sendable {
                     contentType: request.headers[.contentType],
                     status: status
                 ))
-                return status
+                return (status, attempt)
             }
-            return Response(status: .init(code: status))
+            var headers = HTTPFields()
+            switch self.mode {
+            case .firstAttemptSlow(let delay) where attempt == 1:
+                try? await Task.sleep(for: delay)
+            case .firstAttemptAnswers(_, let retryAfter?) where attempt == 1:
+                headers[.retryAfter] = retryAfter
+            default:
+                break
+            }
+            return Response(status: .init(code: status), headers: headers)
         }
         let ready = AsyncStream<Int>.makeStream()
         let app = Application(

@@ -88,6 +88,46 @@ struct WebhookTests {
         await receiver.stop()
     }
 
+    /// How the receiver answers a delivery's first attempt, and whether Twilio (the simulator) retries it.
+    struct FirstAnswer: Sendable, CustomTestStringConvertible {
+        var mode: WebhookReceiver.Mode
+        var retried: Bool
+        var testDescription: String
+    }
+
+    @Test("429 with or without Retry-After, 5xx and an answer slower than 5 s are retried until acknowledged; other 4xx discard",
+          arguments: [
+              FirstAnswer(mode: .firstAttemptAnswers(status: 429, retryAfter: "1"), retried: true, testDescription: "429 with Retry-After"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 429, retryAfter: nil), retried: true, testDescription: "429 without Retry-After"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 500, retryAfter: nil), retried: true, testDescription: "500"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 502, retryAfter: nil), retried: true, testDescription: "502"),
+              FirstAnswer(mode: .firstAttemptSlow(.seconds(6)), retried: true, testDescription: "no answer within 5 s"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 401, retryAfter: nil), retried: false, testDescription: "401"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 403, retryAfter: nil), retried: false, testDescription: "403"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 413, retryAfter: nil), retried: false, testDescription: "413"),
+              FirstAnswer(mode: .firstAttemptAnswers(status: 415, retryAfter: nil), retried: false, testDescription: "415"),
+          ])
+    func retryRules(answer: FirstAnswer) async throws {
+        let receiver = WebhookReceiver(mode: answer.mode, authToken: "simulator-auth-token")
+        try await receiver.start()
+        var configuration = quietConfiguration(days: 0, perDay: 0)
+        configuration.webhookURL = "http://127.0.0.1:\(receiver.port)\(receiver.path)"
+        try await withSimulator(configuration) { simulator in
+            await simulator.sendDelivery(events: 2, batched: true)
+            await simulator.waitUntilDeliveriesSettled()
+            let deliveries = await simulator.deliveries()
+            #expect(deliveries.count == 2)
+            if answer.retried {
+                #expect(deliveries.allSatisfy { $0.acknowledged && $0.attempts == 2 })
+                #expect(receiver.seen.count == 2 && Set(receiver.seen.map(\.body)).count == 1, "the retry carries the same body")
+            } else {
+                #expect(deliveries.allSatisfy { !$0.acknowledged && $0.attempts == 1 })
+                #expect(receiver.seen.count == 1)
+            }
+        }
+        await receiver.stop()
+    }
+
     @Test("background generation delivers at the configured rate, single and batched, until paused")
     func backgroundDeliveries() async throws {
         let receiver = WebhookReceiver(mode: .accept, authToken: "simulator-auth-token")
