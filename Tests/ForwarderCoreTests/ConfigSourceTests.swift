@@ -190,6 +190,29 @@ struct ConfigSourceTests {
             allowCIDRs: ["10.0.0.0/8", "192.168.1.7", "2001:db8::/32", "::1"], maxPendingRequests: 16))
     }
 
+    @Test("user:password in public_url become the required Basic credentials; a different basic_auth is a problem")
+    func basicAuthFromPublicURL() throws {
+        let fromURL = try ConfigFixture.parse(Self.streams("""
+            public_url: https://twilio:p%40ss@fwd.example.com/hooks
+            auth_token: tok
+            """))
+        #expect(fromURL.sources.eventStreams?.basicAuth == BasicAuthConfig(username: "twilio", password: "p@ss"))
+        let same = try ConfigFixture.parse(Self.streams("""
+            public_url: https://twilio:pw@fwd.example.com/hooks
+            auth_token: tok
+            basic_auth: { username: twilio, password: pw }
+            """))
+        #expect(same.sources.eventStreams?.basicAuth == BasicAuthConfig(username: "twilio", password: "pw"))
+        let problem = try #require(ConfigFixture.problem(Self.streams("""
+            public_url: https://twilio:pw@fwd.example.com/hooks
+            auth_token: tok
+            basic_auth: { username: twilio, password: other }
+            """)))
+        #expect(problem.located == "5:17 sources.event_streams.basic_auth")
+        #expect(problem.message == "differs from the user:password in public_url; give the credentials in one place")
+        #expect(!problem.message.contains("other"), "never prints a secret")
+    }
+
     @Test("event_streams values are checked", arguments: [
         ("path: hooks", "4:11 sources.event_streams.path", "must start with \"/\", got \"hooks\""),
         ("public_url: forwarder.example.com", "4:17 sources.event_streams.public_url",

@@ -1,3 +1,4 @@
+import Foundation
 import Yams
 
 /// Reading `sources.monitor` and `sources.event_streams`.
@@ -106,12 +107,20 @@ extension EventStreamsSourceConfig {
             mapping.reportHere("missing required key \"auth_token\" (or \"auth_token_file\"): the auth token that signs "
                                + "deliveries; only insecure_skip_signature: true goes without")
         }
-        let basicAuth = mapping.section("basic_auth", keys: BasicAuthConfig.keys).map(BasicAuthConfig.read)
+        var basicAuth = mapping.section("basic_auth", keys: BasicAuthConfig.keys).map(BasicAuthConfig.read) ?? nil
+        // A sink URL with user:password@ makes Twilio send them as Basic credentials: require them.
+        if let fromURL = publicURL.flatMap(BasicAuthConfig.init(userinfoOf:)) {
+            if basicAuth == nil, mapping.node("basic_auth") == nil {
+                basicAuth = fromURL
+            } else if let configured = basicAuth, configured != fromURL {
+                mapping.report("differs from the user:password in public_url; give the credentials in one place", at: "basic_auth")
+            }
+        }
         return EventStreamsSourceConfig(
             path: path ?? defaults.path, publicURL: publicURL, authToken: authToken, insecureSkipSignature: insecure,
             maxBodyBytes: mapping.size("max_body_bytes", in: 1...Int.max) ?? defaults.maxBodyBytes,
             allowedDelay: mapping.duration("allowed_delay") ?? defaults.allowedDelay,
-            basicAuth: basicAuth ?? nil,
+            basicAuth: basicAuth,
             allowCIDRs: readCIDRs(mapping),
             maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max) ?? defaults.maxPendingRequests)
     }
@@ -135,6 +144,14 @@ extension EventStreamsSourceConfig {
 
 extension BasicAuthConfig {
     static let keys = ["username", "password", "password_file"]
+
+    /// The percent-decoded `user:password` of an http(s) URL, when it has both.
+    init?(userinfoOf url: String) {
+        guard let parsed = URL(string: url), let user = parsed.user, !user.isEmpty, let password = parsed.password, !password.isEmpty else {
+            return nil
+        }
+        self.init(username: user.removingPercentEncoding ?? user, password: password.removingPercentEncoding ?? password)
+    }
 
     static func read(_ mapping: ConfigMapping) -> BasicAuthConfig? {
         let username = mapping.string("username", required: true) { $0.contains(":") ? "must not contain \":\"" : nil }
