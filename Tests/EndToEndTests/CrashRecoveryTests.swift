@@ -7,19 +7,6 @@ import TwilioSimulator
 
 @Suite("Crash recovery of the real binary", .serialized)
 struct CrashRecoveryTests {
-    func start(config: String, log: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try forwarderBinary())
-        process.arguments = ["run", "--config", config, "--log-format", "text"]
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardError = handle
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     /// The lines of a plain append-file output: rotated files in order, then the active one.
     func plainLines(in directory: String, active: String) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
@@ -33,11 +20,7 @@ struct CrashRecoveryTests {
 
     @Test("SIGKILL at 20+ random points, then a clean run: every event exactly once, every file complete")
     func killNine() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 11
-        simulatorConfig.historyDays = 3
-        simulatorConfig.historyEventsPerDay = 3000
-        simulatorConfig.eventsPerMinute = 1200
+        var simulatorConfig = simulatorConfiguration(seed: 11, days: 3, perDay: 3000, perMinute: 1200)
         simulatorConfig.lateVisibleFraction = 0.1
         simulatorConfig.maxVisibilityDelay = .seconds(1)
         simulatorConfig.slowResponseDelay = .milliseconds(200)
@@ -62,7 +45,7 @@ struct CrashRecoveryTests {
         var rng = SeededRandom(seed: 99)
         var kills = 0
         while kills < 22 {
-            let process = try start(config: configPath, log: log)
+            let process = try startForwarder(config: configPath, log: log)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             try await Task.sleep(for: .milliseconds(Int64.random(in: 80...900, using: &rng)))
             guard process.isRunning else {
@@ -78,7 +61,7 @@ struct CrashRecoveryTests {
         await simulator.pauseLiveEvents()
         await simulator.waitUntilAllVisible()
         let truth = await simulator.groundTruthIDs()
-        let process = try start(config: configPath, log: log)
+        let process = try startForwarder(config: configPath, log: log)
         defer { if process.isRunning { process.terminate() } }
         let journal = try Journal(directory: dir.path + "/state")
         var last = ""
@@ -122,12 +105,7 @@ struct CrashRecoveryTests {
 
     @Test("SIGKILL between an append-file write and its commit, until the restart had to cut the file back twice: every event once, no torn line")
     func killInsideAppendWrite() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 12
-        simulatorConfig.historyDays = 1
-        simulatorConfig.historyEventsPerDay = 2000
-        simulatorConfig.eventsPerMinute = 30_000
-        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 12, days: 1, perDay: 2000, perMinute: 30_000), logger: quietLogger)
         let dir = TestDirectory()
         let configPath = dir.path + "/pipeline.yaml"
         let plainPath = dir.path + "/plain/twilio.ndjson"
@@ -152,7 +130,7 @@ struct CrashRecoveryTests {
         while cuts < 2, runs < 40 {
             runs += 1
             // Each start writes a new log.
-            let process = try start(config: configPath, log: log)
+            let process = try startForwarder(config: configPath, log: log)
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let pid = process.processIdentifier
             try await eventually("the plain output recovered (run \(runs))") {
@@ -180,7 +158,7 @@ struct CrashRecoveryTests {
         await simulator.pauseLiveEvents()
         await simulator.waitUntilAllVisible()
         let truth = await simulator.groundTruthIDs()
-        let process = try start(config: configPath, log: log)
+        let process = try startForwarder(config: configPath, log: log)
         defer { if process.isRunning { process.terminate() } }
         try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything") {
             let stats = try await journal.stats()

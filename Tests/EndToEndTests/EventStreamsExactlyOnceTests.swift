@@ -15,11 +15,7 @@ struct EventStreamsExactlyOnceTests {
         let path = "/webhooks/event-streams"
         let publicURL = "http://127.0.0.1:\(proxy.port)\(path)"
 
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 23
-        simulatorConfig.historyDays = 1
-        simulatorConfig.historyEventsPerDay = 500
-        simulatorConfig.eventsPerMinute = 600
+        var simulatorConfig = simulatorConfiguration(seed: 23, days: 1, perDay: 500, perMinute: 600)
         simulatorConfig.webhookURL = publicURL
         simulatorConfig.webhookEventsPerMinute = 1200
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)

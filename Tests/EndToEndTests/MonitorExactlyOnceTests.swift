@@ -11,11 +11,7 @@ struct MonitorExactlyOnceTests {
     @Test("3 days of history, live events, equal timestamps, late visibility and 10 % faults: files equal the ground truth",
           arguments: [FilterPrecision.day, .second])
     func exactlyOnce(precision: FilterPrecision) async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 7
-        simulatorConfig.historyDays = 3
-        simulatorConfig.historyEventsPerDay = 700
-        simulatorConfig.eventsPerMinute = 900
+        var simulatorConfig = simulatorConfiguration(seed: 7, days: 3, perDay: 700, perMinute: 900)
         simulatorConfig.filterPrecision = precision
         simulatorConfig.lateVisibleFraction = 0.2
         simulatorConfig.maxVisibilityDelay = .seconds(1)

@@ -8,12 +8,7 @@ import TwilioSimulator
 struct OnceAndCheckpointTests {
     @Test("run --once backfills, delivers and exits 0; checkpoint show reports it; reset moves the cursor back without duplicates")
     func onceThenCheckpoint() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 3
-        simulatorConfig.historyDays = 2
-        simulatorConfig.historyEventsPerDay = 500
-        simulatorConfig.eventsPerMinute = 0
-        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 3, days: 2, perDay: 500, perMinute: 0), logger: quietLogger)
         let dir = TestDirectory()
         let config = dir.path + "/pipeline.yaml"
         try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "3d")
@@ -45,11 +40,7 @@ struct OnceAndCheckpointTests {
 
     @Test("checkpoint reset refuses to run while a forwarder holds the state directory")
     func resetNeedsStoppedForwarder() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.historyDays = 1
-        simulatorConfig.historyEventsPerDay = 10
-        simulatorConfig.eventsPerMinute = 0
-        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(days: 1, perDay: 10, perMinute: 0), logger: quietLogger)
         let dir = TestDirectory()
         let config = dir.path + "/pipeline.yaml"
         try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path).write(toFile: config, atomically: true, encoding: .utf8)

@@ -40,12 +40,7 @@ struct OperationalEndpointsTests {
 
     @Test("/healthz answers; /readyz and /metrics show a dead collector's backlog and lag until it is back; an event redelivered long after its time is released once, flagged late")
     func deadCollectorAndLateEvent() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 21
-        simulatorConfig.historyDays = 1
-        simulatorConfig.historyEventsPerDay = 400
-        simulatorConfig.eventsPerMinute = 0
-        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 21, days: 1, perDay: 400, perMinute: 0), logger: quietLogger)
         let dir = TestDirectory()
         let httpPort = try SyslogNG.freePort(datagram: false)
         let collectorPort = try SyslogNG.freePort(datagram: false)
@@ -72,12 +67,7 @@ struct OperationalEndpointsTests {
             """
         let configPath = dir.path + "/pipeline.yaml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try forwarderBinary())
-        process.arguments = ["run", "--config", configPath, "--log-format", "text"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startForwarder(config: configPath, log: dir.path + "/forwarder.log")
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(httpPort)"
 

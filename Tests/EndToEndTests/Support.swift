@@ -2,6 +2,7 @@ import ForwarderCore
 import Foundation
 import Gzip
 import Logging
+import TwilioSimulator
 
 /// Polls `condition` every 50 ms until it holds; fails the test with `message` after `timeout`.
 func eventually(
@@ -123,4 +124,26 @@ func runForwarder(_ arguments: [String], environment: [String: String]? = nil, t
 /// Waits for a child process to exit without blocking a thread of the concurrency pool.
 func waitForExit(_ process: Process) async throws {
     try await eventually(timeout: .seconds(60), "process \(process.processIdentifier) exits") { !process.isRunning }
+}
+
+/// A simulator for a test: `days` of `perDay` history events, `perMinute` new ones live, from `seed`.
+func simulatorConfiguration(seed: UInt64 = 1, days: Int, perDay: Int, perMinute: Double) -> SimulatorConfiguration {
+    var configuration = SimulatorConfiguration()
+    configuration.seed = seed
+    configuration.historyDays = days
+    configuration.historyEventsPerDay = perDay
+    configuration.eventsPerMinute = perMinute
+    return configuration
+}
+
+/// Starts the `siem-forwarder run` binary on `config`, its log (text) in a new file at `log`.
+func startForwarder(config: String, log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+    process.arguments = ["run", "--config", config, "--log-format", "text"]
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    return process
 }

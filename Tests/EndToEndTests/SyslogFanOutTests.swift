@@ -35,12 +35,7 @@ struct SyslogFanOutTests {
 
     @Test("syslog-ng parses every record; TCP and TLS lose nothing while the collector is down; files keep flowing meanwhile")
     func fanOut() async throws {
-        var simulatorConfig = SimulatorConfiguration()
-        simulatorConfig.seed = 5
-        simulatorConfig.historyDays = 1
-        simulatorConfig.historyEventsPerDay = 1500
-        simulatorConfig.eventsPerMinute = 1200
-        let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 5, days: 1, perDay: 1500, perMinute: 1200), logger: quietLogger)
         let dir = TestDirectory()
         let ca = try TestCA(directory: dir.path + "/ca")
         let tcp = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/tcp")
