@@ -71,7 +71,7 @@ public struct CEFEncoder: EventEncoder {
             }
         }
         field(" suid=", e.actorSid, into: &b)
-        field(" suser=", e.actorType, into: &b)
+        field(" spriv=", e.actorType, into: &b)
         field(" requestMethod=", e.httpMethod, into: &b)
         field(" request=", e.urlPath, into: &b)
         field(" deviceExternalId=", e.accountSid, into: &b)
