@@ -105,7 +105,7 @@ struct CrashRecoveryTests {
 
     @Test("SIGKILL between an append-file write and its commit, until the restart had to cut the file back twice: every event once, no torn line")
     func killInsideAppendWrite() async throws {
-        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 12, days: 1, perDay: 2000, perMinute: 30_000), logger: quietLogger)
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 12, days: 1, perDay: 2000, perMinute: 12_000), logger: quietLogger)
         let dir = TestDirectory()
         let configPath = dir.path + "/pipeline.yaml"
         let plainPath = dir.path + "/plain/twilio.ndjson"
@@ -160,9 +160,11 @@ struct CrashRecoveryTests {
         let truth = await simulator.groundTruthIDs()
         let process = try startForwarder(config: configPath, log: log)
         defer { if process.isRunning { process.terminate() } }
-        try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything") {
+        var last = ""
+        try await eventually(timeout: .seconds(120), "the restarted forwarder delivers everything (\(last); truth \(truth.count); log: \(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(3000)))") {
             let stats = try await journal.stats()
             let plain = try await journal.outputPosition("plain")
+            last = "\(stats), plain at \(plain?.sequence ?? -1), running \(process.isRunning), after \(runs) runs"
             return stats.events == truth.count && stats.pending == 0 && plain?.sequence == stats.lastSequence
         }
         await journal.close()
