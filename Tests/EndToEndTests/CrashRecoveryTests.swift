@@ -22,7 +22,6 @@ struct CrashRecoveryTests {
     func killNine() async throws {
         var simulatorConfig = simulatorConfiguration(seed: 11, days: 3, perDay: 3000, perMinute: 1200)
         simulatorConfig.lateVisibleFraction = 0.1
-        simulatorConfig.maxVisibilityDelay = .seconds(1)
         simulatorConfig.slowResponseDelay = .milliseconds(200)
         simulatorConfig.faults = try FaultSpec(parsing: "0.05")
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)

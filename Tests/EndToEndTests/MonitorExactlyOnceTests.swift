@@ -14,7 +14,6 @@ struct MonitorExactlyOnceTests {
         var simulatorConfig = simulatorConfiguration(seed: 7, days: 3, perDay: 700, perMinute: 900)
         simulatorConfig.filterPrecision = precision
         simulatorConfig.lateVisibleFraction = 0.2
-        simulatorConfig.maxVisibilityDelay = .seconds(1)
         simulatorConfig.slowResponseDelay = .milliseconds(300)
         simulatorConfig.faults = try FaultSpec(parsing: "0.1")
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
