@@ -54,7 +54,6 @@ final class DeliveryAdmission: Sendable {
         state.withLock { $0.stopping = true }
     }
 
-    var isStopping: Bool { state.withLock { $0.stopping } }
     /// When the oldest delivery not yet committed (or refused) arrived; nil when none is in flight.
     var oldestArrival: Timestamp? { state.withLock { $0.admitted.values.min() } }
 }
