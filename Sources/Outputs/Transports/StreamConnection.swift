@@ -29,6 +29,10 @@ final class ConnectionState: Sendable {
     private let phase = Mutex(Phase.open)
     /// Bytes handed to the socket on this connection, TLS records included.
     let bytesSent = Atomic<Int64>(0)
+    /// The collector ended TLS with its close_notify: it read every record sent before ours. A
+    /// plain TCP close (or a TLS close without close_notify) proves nothing about records still
+    /// in flight, so it never sets this.
+    let closedWithCloseNotify = Atomic<Bool>(false)
     /// Completes when the peer closes or the connection fails; never fails.
     let ended: EventLoopPromise<Void>
     /// Completes when the connection is ready for records: at once for TCP, after the
@@ -99,10 +103,14 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
+            // Through NIOSSL, input closes only on the collector's close_notify.
+            if tls { state.closedWithCloseNotify.store(true, ordering: .releasing) }
             state.peerClosed()
             state.ready.fail(ChannelError.eof)
         case TLSUserEvent.handshakeCompleted:
             state.ready.succeed()
+        case TLSUserEvent.shutdownCompleted:
+            state.closedWithCloseNotify.store(true, ordering: .releasing)
         default:
             context.fireUserInboundEventTriggered(event)
         }

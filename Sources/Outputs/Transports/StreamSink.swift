@@ -178,11 +178,13 @@ public actor StreamSink: RecordSink {
                     cutoff = .distantFuture
                     break waiting
                 case .closed:
-                    // Closed cleanly after our close: with TLS the collector answered our
-                    // close_notify with its own, so it read every record before it. The socket
-                    // is gone, so the kernel can no longer be asked.
-                    acked = .max
-                    cutoff = .distantFuture
+                    // The socket is gone, so the kernel can no longer be asked. A collector that
+                    // answered our close_notify with its own read every record before it; otherwise
+                    // only the last sample counts, and the rest is sent again on the next start.
+                    if connection.state.closedWithCloseNotify.load(ordering: .acquiring) {
+                        acked = .max
+                        cutoff = .distantFuture
+                    }
                     break waiting
                 case .failed(let reason):
                     logger.debug("Output \(name): the connection to \(endpoint) failed while closing: \(reason)")
