@@ -25,7 +25,8 @@ public final class EventStreamsReceiver: Service, Sendable {
     let health: HealthRegistry?
     let clock: WallClock
     let logger: Logger
-    /// How long a delivery waits for its commit before it is answered 503 (Twilio gives up at 5 s).
+    /// How long after it arrived a delivery is answered at the latest: 429 when its commit has not
+    /// ended by then (Twilio gives up at 5 s).
     let responseDeadline: Duration
 
     public convenience init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter,

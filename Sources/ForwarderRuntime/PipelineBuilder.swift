@@ -118,7 +118,7 @@ public enum PipelineBuilder {
             logger: logger.with(source: "http")
         )
         services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
-        // Last in the list, so first to stop: new deliveries get 503 while in-flight ones finish.
+        // Last in the list, so first to stop: new deliveries get 429 while in-flight ones finish.
         if let receiver {
             services.append(.init(service: receiver, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
@@ -140,10 +140,12 @@ public enum PipelineBuilder {
     static let outputDrainOnStop = Duration.seconds(5)
 
     /// The backstop for a graceful shutdown that does not finish (a part stuck on I/O): after it,
-    /// the remaining parts are cancelled. Each output needs at most its drain time plus a
-    /// stream sink's 5 s finish; the rest stop within a page or a commit.
+    /// the remaining parts are cancelled. Each output needs at most its drain time, plus a write
+    /// started just before its end blocked for a stream sink's 5 s finish timeout, plus that
+    /// sink's 5 s finish (it does not reconnect while stopping); the rest stop within a page or a
+    /// commit.
     static func shutdownLimit(outputs: Int) -> Duration {
-        .seconds(30) + (outputDrainOnStop + .seconds(5)) * outputs
+        .seconds(30) + (outputDrainOnStop + .seconds(10)) * outputs
     }
 
     static func makeOutput(
@@ -184,13 +186,13 @@ public enum PipelineBuilder {
             sink = UDPSink(name: config.name, config: udp, logger: outputLogger)
         case .tcp(let tcp):
             framer = streamFramer(tcp.framing)
-            sink = StreamSink(name: config.name, config: tcp, logger: outputLogger)
+            sink = StreamSink(name: config.name, config: tcp, boundedStop: drainOnStop != nil, logger: outputLogger)
             retry = streamRestart
         case .tls(let tls):
             framer = streamFramer(tls.tcp.framing)
             retry = streamRestart
             do {
-                sink = try StreamSink(name: config.name, config: tls, logger: outputLogger)
+                sink = try StreamSink(name: config.name, config: tls, boundedStop: drainOnStop != nil, logger: outputLogger)
             } catch {
                 throw PipelineError("\(error)")
             }

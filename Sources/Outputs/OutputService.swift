@@ -89,17 +89,15 @@ public final class OutputService: Service, Sendable {
         await health?.register("output:\(name)")
         var backoff = retry
         var committedBefore = await progress.sequence
+        var lastFailure: (any Error)?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await deliver()
                 return
             } catch where Task.isShuttingDownGracefully || Task.isCancelled {
-                let committed = await progress.sequence
-                logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
-                    "error": "\(error)",
-                ])
-                return
+                lastFailure = error
             } catch {
+                lastFailure = error
                 failures.increment()
                 // An attempt that delivered something was a success: back off from the start again.
                 let committedNow = await progress.sequence
@@ -112,6 +110,22 @@ public final class OutputService: Service, Sendable {
                 await health?.failing("output:\(name)", reason: "\(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
+        }
+        guard !Task.isCancelled else { return }
+        if drainOnStop == nil {
+            // `run --once` promises everything delivered: one last attempt, and failing it is an error.
+            do {
+                try await deliver()
+                return
+            } catch {
+                throw OutputIncomplete(output: name, sequence: await progress.sequence, reason: "\(error)")
+            }
+        }
+        if let lastFailure {
+            let committed = await progress.sequence
+            logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
+                "error": "\(lastFailure)",
+            ])
         }
     }
 
@@ -130,14 +144,7 @@ public final class OutputService: Service, Sendable {
         var drainDeadline: ContinuousClock.Instant?
         while true {
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
-            if stopping, let drainOnStop {
-                let deadline = drainDeadline ?? .now + drainOnStop
-                drainDeadline = deadline
-                if ContinuousClock.now >= deadline {
-                    logger.warning("Output \(name) stops with part of its backlog undelivered; it continues from sequence \(position.sequence) on the next start")
-                    break
-                }
-            }
+            if stopping, let drainOnStop, drainDeadline == nil { drainDeadline = .now + drainOnStop }
             let events = try await journal.events(after: position.sequence, limit: batchSize)
             if events.isEmpty {
                 if stopping { break }
@@ -145,6 +152,10 @@ public final class OutputService: Service, Sendable {
                 await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
                 await waitForWork()
                 continue
+            }
+            if let drainDeadline, ContinuousClock.now >= drainDeadline {
+                logger.warning("Output \(name) stops with part of its backlog undelivered; it continues from sequence \(position.sequence) on the next start")
+                break
             }
             framed.clear()
             lengths.removeAll(keepingCapacity: true)
@@ -182,6 +193,17 @@ public final class OutputService: Service, Sendable {
         } onGracefulShutdown: {
             Task { await self.wakeup.signal() }
         }
+    }
+}
+
+/// An output that had to stop (`run --once` ending) before it delivered everything released.
+public struct OutputIncomplete: Error, CustomStringConvertible, Sendable {
+    public var output: String
+    public var sequence: Int64
+    public var reason: String
+
+    public var description: String {
+        "Output \(output) could not deliver everything before stopping (\(reason)); it continues from sequence \(sequence) on the next run."
     }
 }
 

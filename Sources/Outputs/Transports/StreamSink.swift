@@ -60,6 +60,10 @@ public actor StreamSink: RecordSink {
     private let serverHostname: String?
     private let confirmDelay: Duration
     private let finishTimeout: Duration
+    /// Whether a shutdown bounds this sink: no new connection once it began, and a write still
+    /// blocked `finishTimeout` into it closes the connection. Off for `run --once`, which
+    /// delivers everything before it exits.
+    private let boundedStop: Bool
     private let group: any EventLoopGroup
     private let logger: Logger
     private let endpoint: String
@@ -88,20 +92,22 @@ public actor StreamSink: RecordSink {
     /// acknowledged bytes count as delivered; `finishTimeout` bounds the wait for the
     /// collector's close at shutdown.
     public init(name: String, config: TCPTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
-        self.init(name: name, tcp: config, tls: nil, confirmDelay: confirmDelay, finishTimeout: finishTimeout, group: group, logger: logger)
+                boundedStop: Bool = true, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+        self.init(name: name, tcp: config, tls: nil, confirmDelay: confirmDelay, finishTimeout: finishTimeout, boundedStop: boundedStop,
+                  group: group, logger: logger)
     }
 
     /// A TLS sink; throws when the CA, certificate or key file cannot be loaded (they are read
     /// again on every connect, so renewed certificates are picked up).
     public init(name: String, config: TLSTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws(TransportError) {
-        self.init(name: name, tcp: config.tcp, tls: config, confirmDelay: confirmDelay, finishTimeout: finishTimeout, group: group, logger: logger)
+                boundedStop: Bool = true, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws(TransportError) {
+        self.init(name: name, tcp: config.tcp, tls: config, confirmDelay: confirmDelay, finishTimeout: finishTimeout, boundedStop: boundedStop,
+                  group: group, logger: logger)
         _ = try Self.makeSSLContext(config, output: name, endpoint: endpoint)
     }
 
     private init(name: String, tcp: TCPTransportConfig, tls: TLSTransportConfig?, confirmDelay: Duration, finishTimeout: Duration,
-                 group: any EventLoopGroup, logger: Logger) {
+                 boundedStop: Bool, group: any EventLoopGroup, logger: Logger) {
         self.name = name
         host = tcp.host
         port = tcp.port
@@ -111,6 +117,7 @@ public actor StreamSink: RecordSink {
         serverHostname = (try? SocketAddress(ipAddress: sni, port: 0)) == nil ? sni : nil
         self.confirmDelay = confirmDelay
         self.finishTimeout = finishTimeout
+        self.boundedStop = boundedStop
         self.group = group
         self.logger = logger
         endpoint = "\(tls == nil ? "tcp" : "tls")://\(tcp.host):\(tcp.port)"
@@ -133,7 +140,7 @@ public actor StreamSink: RecordSink {
         let connection = try await connected()
         let started = ContinuousClock.now
         do {
-            try await Self.send(records, on: connection.channel, finishTimeout: finishTimeout)
+            try await Self.send(records, on: connection.channel, stuckAfterShutdown: boundedStop ? finishTimeout : nil)
         } catch {
             let lost = count + close(connection)
             scheduleReconnect()
@@ -169,8 +176,14 @@ public actor StreamSink: RecordSink {
         case .open where pending.isEmpty:
             break
         case .open:
-            try? await connection.channel.close(mode: .output).get()
             let deadline = started + finishTimeout
+            // Let the collector's TCP stack acknowledge the tail while the socket can still be
+            // asked; a clean close after that means it read all of it.
+            while let last = pending.last, (acked ?? 0) < last.endOffset, connection.state.current == .open, ContinuousClock.now < deadline {
+                try? await connection.state.ended.futureResult.get(timeout: .milliseconds(10), on: connection.channel.eventLoop)
+                if let sample = try? await TCPAcknowledgement.bytesAcked(connection.channel) { acked = sample }
+            }
+            try? await connection.channel.close(mode: .output).get()
             waiting: while true {
                 switch connection.state.current {
                 case .peerClosed:
@@ -178,13 +191,12 @@ public actor StreamSink: RecordSink {
                     cutoff = .distantFuture
                     break waiting
                 case .closed:
-                    // The socket is gone, so the kernel can no longer be asked. A collector that
-                    // answered our close_notify with its own read every record before it; otherwise
-                    // only the last sample counts, and the rest is sent again on the next start.
-                    if connection.state.closedWithCloseNotify.load(ordering: .acquiring) {
-                        acked = .max
-                        cutoff = .distantFuture
-                    }
+                    // Closed cleanly after our close (a collector with unread data resets the
+                    // connection instead), so what it acknowledged, it read. The socket is gone,
+                    // so the last sample counts, unless TLS ended with the collector's
+                    // close_notify: then it read every record before ours.
+                    if connection.state.closedWithCloseNotify.load(ordering: .acquiring) { acked = .max }
+                    cutoff = .distantFuture
                     break waiting
                 case .failed(let reason):
                     logger.debug("Output \(name): the connection to \(endpoint) failed while closing: \(reason)")
@@ -312,18 +324,20 @@ public actor StreamSink: RecordSink {
 
     // MARK: Connecting and sending
 
-    /// Writes and flushes; a write still blocked (a collector that stopped reading)
-    /// `finishTimeout` after shutdown began closes the connection, so a stuck collector never
-    /// holds the process up. What was not confirmed is sent again after the next start.
-    private static func send(_ records: ByteBuffer, on channel: any Channel, finishTimeout: Duration) async throws {
+    /// Writes and flushes. With `stuckAfterShutdown`, a write still blocked (a collector that
+    /// stopped reading) that long after shutdown began closes the connection, so a stuck
+    /// collector never holds the process up; what was not confirmed is sent again after the next
+    /// start.
+    private static func send(_ records: ByteBuffer, on channel: any Channel, stuckAfterShutdown: Duration?) async throws {
         let promise = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(records, promise: promise)
         let written = promise.futureResult
         try await withTaskCancellationHandler {
+            guard let stuckAfterShutdown else { return try await written.get() }
             try await withGracefulShutdownHandler {
                 try await written.get()
             } onGracefulShutdown: {
-                let stuck = channel.eventLoop.scheduleTask(in: TimeAmount(finishTimeout)) { channel.close(promise: nil) }
+                let stuck = channel.eventLoop.scheduleTask(in: TimeAmount(stuckAfterShutdown)) { channel.close(promise: nil) }
                 written.whenComplete { _ in stuck.cancel() }
             }
         } onCancel: {
@@ -337,8 +351,15 @@ public actor StreamSink: RecordSink {
             if connection.state.current == .open { return connection }
             try await lose(connection, .connectionLost, reason: failureReason(connection, ChannelError.ioOnClosedChannel))
         }
+        if boundedStop, Task.isShuttingDownGracefully {
+            throw TransportError(.stopping, output: name, endpoint: endpoint)
+        }
         if let reconnectAt, reconnectAt > .now {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(until: reconnectAt, clock: .continuous) }
+            if boundedStop {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(until: reconnectAt, clock: .continuous) }
+            } else {
+                try await Task.sleep(until: reconnectAt, clock: .continuous)
+            }
         }
         do {
             let opened = try await connect()
