@@ -38,6 +38,39 @@ struct OnceAndCheckpointTests {
         await simulator.stop()
     }
 
+    @Test("run --once exits 2, naming the output, when a collector is down; the files are complete and the rerun delivers the rest")
+    func onceWithDeadCollector() async throws {
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 4, days: 1, perDay: 200, perMinute: 0), logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        let port = try SyslogNG.freePort(datagram: false)
+        try (monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "2d") + """
+
+              - name: collector
+                format: rfc5424
+                transport: { type: tcp, host: 127.0.0.1, port: \(port), connect_timeout: 1s, reconnect: { initial: 50ms, max: 100ms } }
+            """).write(toFile: config, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(1100))
+        let truth = await simulator.groundTruthIDs()
+
+        let first = try await runForwarder(["run", "--once", "--config", config])
+        #expect(first.status == 2)
+        #expect(first.stderr.contains("Output collector could not deliver everything before stopping"), "\(first.stderr.suffix(2000))")
+        #expect(first.stderr.contains("it continues from sequence 0 on the next run"))
+        #expect(Set(try eventIDs(in: dir.path + "/out")) == truth, "the other output delivered everything")
+
+        guard SyslogNG.interopTestsRun else { return await simulator.stop() }
+        let collector = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/collector", port: port)
+        try await collector.start()
+        let second = try await runForwarder(["run", "--once", "--config", config])
+        #expect(second.status == 0, "\(second.stderr.suffix(2000))")
+        let delivered = Set(try await collector.waitForMessages(covering: truth).compactMap { $0.structuredData["twilio@32473"]?["id"] })
+        try await collector.stop()
+        #expect(delivered == truth)
+        #expect(try eventIDs(in: dir.path + "/out").count == truth.count, "the file output wrote nothing twice")
+        await simulator.stop()
+    }
+
     @Test("checkpoint reset refuses to run while a forwarder holds the state directory")
     func resetNeedsStoppedForwarder() async throws {
         let simulator = try await TwilioSimulator.start(simulatorConfiguration(days: 1, perDay: 10, perMinute: 0), logger: quietLogger)
