@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// once they are durable.
 ///
 /// As a `Service` it reports the source's watermark every 500 ms: now − `allowed_delay`, held back
-/// to the arrival of the oldest delivery still being stored. Put it after the HTTP server in the
+/// to the receipt of the oldest delivery still being stored. Put it after the HTTP server in the
 /// `ServiceGroup`: on graceful shutdown it is stopped first, so new deliveries get 429 +
 /// `Retry-After` while the server still finishes the ones in flight.
 public final class EventStreamsReceiver: Service, Sendable {
@@ -40,7 +40,7 @@ public final class EventStreamsReceiver: Service, Sendable {
         self.responseDeadline = responseDeadline
         self.config = config
         self.policy = WebhookPolicy(config: config)
-        self.admission = DeliveryAdmission(limit: config.maxPendingRequests)
+        self.admission = DeliveryAdmission(limit: config.maxPendingRequests, clock: clock)
         self.batcher = IngestBatcher(journal: journal, reporter: reporter, health: health, logger: logger)
         self.reporter = reporter
         self.health = health
@@ -80,7 +80,7 @@ public final class EventStreamsReceiver: Service, Sendable {
         await withGracefulShutdownHandler {
             await cancelWhenGracefulShutdown { [self] in
                 while !Task.isCancelled {
-                    await reporter.report(.eventStreams, watermark: watermark(now: clock.now()))
+                    await reporter.report(.eventStreams, watermark: watermark())
                     try? await Task.sleep(for: .milliseconds(500))
                 }
             }
@@ -93,9 +93,9 @@ public final class EventStreamsReceiver: Service, Sendable {
     }
 
     /// No event older than this is expected any more: events arrive at most `allowed_delay` after
-    /// their time, and a delivery still being stored holds the mark at its arrival, so its events
+    /// their time, and a delivery still being stored holds the mark at its receipt, so its events
     /// are not released late only because their commit was slow.
-    func watermark(now: Timestamp) -> Timestamp {
-        min(now, admission.oldestArrival ?? now).subtracting(config.allowedDelay)
+    func watermark() -> Timestamp {
+        admission.watermark(allowedDelay: config.allowedDelay)
     }
 }

@@ -38,14 +38,14 @@ extension EventStreamsReceiver {
             rawQuery: TwilioRequestValidator.rawQuery(ofTarget: request.head.path ?? ""))
         if let rejection = policy.checkHead(head) { throw rejection }
 
-        let ticket = try admission.admit(arrivedAt: clock.now())
+        let ticket = try admission.admit()
         // The place is given back when the delivery is answered, or once its commit ends if that is later.
         var placeHandedToCommit = false
         defer { if !placeHandedToCommit { admission.leave(ticket) } }
         let body = try await Self.collect(request.body, limit: policy.maxBodyBytes)
         if let rejection = policy.checkBody(body, head: head) { throw rejection }
 
-        let receivedAt = clock.now()
+        let receivedAt = admission.bodyReceived(ticket)
         let events: [TwilioEvent]
         do {
             events = try CloudEventDecoder.decode(body, receivedAt: receivedAt)

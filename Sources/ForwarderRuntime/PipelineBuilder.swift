@@ -113,6 +113,9 @@ public enum PipelineBuilder {
         )
         let app = Application(
             router: router,
+            // A connection silent this long is closed, so a client that vanished mid-upload gives
+            // its delivery's place back.
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "twilio-siem-forwarder"),
             onServerRunning: { channel in await listening.set(channel.localAddress?.port ?? 0) },
             logger: logger.with(source: "http")

@@ -32,6 +32,19 @@ struct RawHTTPConnection {
         }
     }
 
+    /// Opens a connection, sends `head` and `parts`, and leaves it open (an upload that stalls);
+    /// the caller closes the channel.
+    static func stalledUpload(port: Int, head: String, parts: [[UInt8]]) async throws -> any Channel {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .connect(host: "127.0.0.1", port: port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: head + "\r\n\r\n"))
+        for part in parts {
+            try await channel.writeAndFlush(ByteBuffer(bytes: part))
+        }
+        return channel
+    }
+
     /// One chunk of a chunked body.
     static func chunk(_ bytes: [UInt8]) -> [UInt8] {
         Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + Array("\r\n".utf8)
