@@ -87,8 +87,10 @@ struct ConfigTransportTests {
             framing: lf
             connect_timeout: 3s
             reconnect: { initial: 500ms, max: 2m }
+            ack_timeout: 90s
             """) == .tcp(TCPTransportConfig(host: "siem", port: 601, framing: .lf, connectTimeout: .seconds(3),
-                                             reconnect: RetryConfig(initial: .milliseconds(500), max: .seconds(120)))))
+                                             reconnect: RetryConfig(initial: .milliseconds(500), max: .seconds(120)),
+                                             ackTimeout: .seconds(90))))
         let problems = Self.problems("{ type: tcp, host: siem, port: 601, framing: newline }")
         #expect(problems.map(\.message) == ["expected octet-counting or lf, got \"newline\""])
     }
@@ -126,11 +128,11 @@ struct ConfigTransportTests {
     @Test("keys of another transport type are unknown keys naming the type", arguments: [
         ("udp", "framing: lf", "framing", "type, host, port, max_datagram_bytes"),
         ("udp", "ca_file: /ca.pem", "ca_file", "type, host, port, max_datagram_bytes"),
-        ("tcp", "path: ./x.log", "path", "type, host, port, framing, connect_timeout, reconnect"),
-        ("tcp", "verify_hostname: false", "verify_hostname", "type, host, port, framing, connect_timeout, reconnect"),
+        ("tcp", "path: ./x.log", "path", "type, host, port, framing, connect_timeout, reconnect, ack_timeout"),
+        ("tcp", "verify_hostname: false", "verify_hostname", "type, host, port, framing, connect_timeout, reconnect, ack_timeout"),
         ("file", "host: siem", "host", "type, path, gzip, gzip_level, rotate"),
         ("tls", "gzip: true", "gzip",
-         "type, host, port, framing, connect_timeout, reconnect, ca_file, cert_file, key_file, server_name, verify_hostname"),
+         "type, host, port, framing, connect_timeout, reconnect, ack_timeout, ca_file, cert_file, key_file, server_name, verify_hostname"),
     ])
     func crossTypeKeys(type: String, extra: String, key: String, expected: String) throws {
         let base = type == "file" ? "type: file\npath: ./x.log" : "type: \(type)\nhost: siem\nport: 514"

@@ -5,7 +5,7 @@ extension TransportConfig {
     static let typeNames = ["file", "udp", "tcp", "tls"]
     static let fileKeys = ["type", "path", "gzip", "gzip_level", "rotate"]
     static let udpKeys = ["type", "host", "port", "max_datagram_bytes"]
-    static let tcpKeys = ["type", "host", "port", "framing", "connect_timeout", "reconnect"]
+    static let tcpKeys = ["type", "host", "port", "framing", "connect_timeout", "reconnect", "ack_timeout"]
     static let tlsKeys = tcpKeys + ["ca_file", "cert_file", "key_file", "server_name", "verify_hostname"]
 
     static func read(from output: ConfigMapping) -> TransportConfig? {
@@ -133,9 +133,11 @@ extension TCPTransportConfig {
         let framing = mapping.choice("framing", Framing.allCases.map { ($0.rawValue, $0) })
         let connectTimeout = mapping.duration("connect_timeout", atLeast: .milliseconds(1))
         let reconnect = RetryConfig.read(mapping, key: "reconnect")
+        let ackTimeout = mapping.duration("ack_timeout", atLeast: .seconds(1))
         guard let host, let port else { return nil }
         return TCPTransportConfig(host: host, port: port, framing: framing ?? .octetCounting,
-                                  connectTimeout: connectTimeout ?? .seconds(10), reconnect: reconnect)
+                                  connectTimeout: connectTimeout ?? .seconds(10), reconnect: reconnect,
+                                  ackTimeout: ackTimeout ?? .seconds(300))
     }
 }
 

@@ -73,14 +73,19 @@ public struct TCPTransportConfig: Sendable, Equatable {
     public var framing: Framing
     public var connectTimeout: Duration
     public var reconnect: RetryConfig
+    /// How long sent bytes may stay unacknowledged by the collector's TCP stack before the
+    /// connection is given up (`TCP_USER_TIMEOUT`): a vanished host, or a collector whose
+    /// receive window stayed closed that long.
+    public var ackTimeout: Duration
 
     public init(host: String, port: Int, framing: Framing = .octetCounting, connectTimeout: Duration = .seconds(10),
-                reconnect: RetryConfig = .init()) {
+                reconnect: RetryConfig = .init(), ackTimeout: Duration = .seconds(300)) {
         self.host = host
         self.port = port
         self.framing = framing
         self.connectTimeout = connectTimeout
         self.reconnect = reconnect
+        self.ackTimeout = ackTimeout
     }
 }
 

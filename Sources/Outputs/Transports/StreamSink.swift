@@ -56,6 +56,7 @@ public actor StreamSink: RecordSink {
     private let host: String
     private let port: Int
     private let connectTimeout: Duration
+    private let ackTimeout: Duration
     private let tls: TLSTransportConfig?
     private let serverHostname: String?
     private let confirmDelay: Duration
@@ -79,10 +80,6 @@ public actor StreamSink: RecordSink {
     private let connectFailures: Counter
     private let resent: Counter
     private let unconfirmed: Gauge
-
-    /// How long sent bytes may stay unacknowledged before the kernel drops the connection
-    /// (`TCP_USER_TIMEOUT`): the same minute keepalive takes to declare an idle peer dead.
-    static let userTimeoutMilliseconds: SocketOptionValue = 60_000
 
     /// How often an overdue acknowledgement is checked again.
     private static let ackPollInterval = Duration.milliseconds(100)
@@ -112,6 +109,7 @@ public actor StreamSink: RecordSink {
         host = tcp.host
         port = tcp.port
         connectTimeout = tcp.connectTimeout
+        ackTimeout = tcp.ackTimeout
         self.tls = tls
         let sni = tls?.serverName ?? tcp.host
         serverHostname = (try? SocketAddress(ipAddress: sni, port: 0)) == nil ? sni : nil
@@ -395,7 +393,8 @@ public actor StreamSink: RecordSink {
             .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT)), value: 3)
             // Keepalive only probes an idle connection; with data in flight a vanished collector
             // would otherwise take ~15 minutes of retransmissions to notice.
-            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_USER_TIMEOUT)), value: Self.userTimeoutMilliseconds)
+            .channelOption(ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_USER_TIMEOUT)),
+                           value: SocketOptionValue(clamping: ackTimeout.milliseconds))
         #endif
         bootstrap = bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
