@@ -197,6 +197,16 @@ struct ConfigSourceTests {
             auth_token: tok
             """))
         #expect(fromURL.sources.eventStreams?.basicAuth == BasicAuthConfig(username: "twilio", password: "p@ss"))
+        let literalPercent = try ConfigFixture.parse(Self.streams("""
+            public_url: https://twilio:100%2541@fwd.example.com/hooks
+            auth_token: tok
+            """))
+        #expect(literalPercent.sources.eventStreams?.basicAuth?.password == "100%41", "decoded once, not twice")
+        let colon = try #require(ConfigFixture.problem(Self.streams("""
+            public_url: https://a%3Ab:pw@fwd.example.com/hooks
+            auth_token: tok
+            """)))
+        #expect(colon.message.hasPrefix("the user name in public_url must not contain"))
         let same = try ConfigFixture.parse(Self.streams("""
             public_url: https://twilio:pw@fwd.example.com/hooks
             auth_token: tok

@@ -110,7 +110,9 @@ extension EventStreamsSourceConfig {
         var basicAuth = mapping.section("basic_auth", keys: BasicAuthConfig.keys).map(BasicAuthConfig.read) ?? nil
         // A sink URL with user:password@ makes Twilio send them as Basic credentials: require them.
         if let fromURL = publicURL.flatMap(BasicAuthConfig.init(userinfoOf:)) {
-            if basicAuth == nil, mapping.node("basic_auth") == nil {
+            if fromURL.username.contains(":") {
+                mapping.report("the user name in public_url must not contain \":\" (Basic credentials cannot carry it)", at: "public_url")
+            } else if basicAuth == nil, mapping.node("basic_auth") == nil {
                 basicAuth = fromURL
             } else if let configured = basicAuth, configured != fromURL {
                 mapping.report("differs from the user:password in public_url; give the credentials in one place", at: "basic_auth")
@@ -145,12 +147,14 @@ extension EventStreamsSourceConfig {
 extension BasicAuthConfig {
     static let keys = ["username", "password", "password_file"]
 
-    /// The percent-decoded `user:password` of an http(s) URL, when it has both.
+    /// The `user:password` of an http(s) URL, percent-decoded once, when it has both.
     init?(userinfoOf url: String) {
-        guard let parsed = URL(string: url), let user = parsed.user, !user.isEmpty, let password = parsed.password, !password.isEmpty else {
+        guard let parsed = URL(string: url),
+              let user = parsed.user(percentEncoded: true)?.removingPercentEncoding, !user.isEmpty,
+              let password = parsed.password(percentEncoded: true)?.removingPercentEncoding, !password.isEmpty else {
             return nil
         }
-        self.init(username: user.removingPercentEncoding ?? user, password: password.removingPercentEncoding ?? password)
+        self.init(username: user, password: password)
     }
 
     static func read(_ mapping: ConfigMapping) -> BasicAuthConfig? {
