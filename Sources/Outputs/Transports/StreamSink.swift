@@ -62,8 +62,8 @@ public actor StreamSink: RecordSink {
     private let confirmDelay: Duration
     private let finishTimeout: Duration
     /// Whether a shutdown bounds this sink: no new connection once it began, and a write still
-    /// blocked `finishTimeout` into it closes the connection. Off for `run --once`, which
-    /// delivers everything before it exits.
+    /// blocked `finishTimeout` after shutdown began (or after it started, if later) closes the
+    /// connection. Off for `run --once`, which delivers everything before it exits.
     private let boundedStop: Bool
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -323,7 +323,8 @@ public actor StreamSink: RecordSink {
     // MARK: Connecting and sending
 
     /// Writes and flushes. With `stuckAfterShutdown`, a write still blocked (a collector that
-    /// stopped reading) that long after shutdown began closes the connection, so a stuck
+    /// stopped reading) that long after shutdown began, or after the write started if that was
+    /// later, closes the connection, so a stuck
     /// collector never holds the process up; what was not confirmed is sent again after the next
     /// start.
     private static func send(_ records: ByteBuffer, on channel: any Channel, stuckAfterShutdown: Duration?) async throws {
