@@ -85,14 +85,16 @@ extension Journal {
     /// ones renamed.
     public func outputFiles(_ output: String) throws(JournalError) -> [OutputFile] {
         try read("list files of output \(output)") {
-            let query = try statement("SELECT part_path, final_path, first_seq, last_seq, state FROM output_files WHERE output = ?1 ORDER BY first_seq")
+            let query = try statement("SELECT part_path, final_path, first_seq, last_seq, state, device, inode FROM output_files WHERE output = ?1 ORDER BY first_seq")
             try query.bind(output, at: 1)
             var result: [OutputFile] = []
             while try query.step() {
                 result.append(OutputFile(
                     partPath: query.string(at: 0) ?? "", finalPath: query.string(at: 1) ?? "",
                     firstSequence: query.int64(at: 2), lastSequence: query.int64(at: 3),
-                    sealed: query.string(at: 4) == "sealed"
+                    sealed: query.string(at: 4) == "sealed",
+                    identity: query.isNull(at: 5) || query.isNull(at: 6)
+                        ? nil : FileIdentity(device: UInt64(bitPattern: query.int64(at: 5)), inode: UInt64(bitPattern: query.int64(at: 6)))
                 ))
             }
             return result
@@ -101,8 +103,8 @@ extension Journal {
 
     private func storeFile(_ output: String, _ file: OutputFile, state: String) throws {
         let upsert = try statement("""
-            INSERT OR REPLACE INTO output_files (output, part_path, final_path, first_seq, last_seq, state)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            INSERT OR REPLACE INTO output_files (output, part_path, final_path, first_seq, last_seq, state, device, inode)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             """)
         try upsert.bind(output, at: 1)
         try upsert.bind(file.partPath, at: 2)
@@ -110,6 +112,13 @@ extension Journal {
         try upsert.bind(file.firstSequence, at: 4)
         try upsert.bind(file.lastSequence, at: 5)
         try upsert.bind(state, at: 6)
+        if let identity = file.identity {
+            try upsert.bind(Int64(bitPattern: identity.device), at: 7)
+            try upsert.bind(Int64(bitPattern: identity.inode), at: 8)
+        } else {
+            try upsert.bindNull(at: 7)
+            try upsert.bindNull(at: 8)
+        }
         _ = try upsert.step()
     }
 

@@ -107,6 +107,12 @@ enum JournalSchema {
         ALTER TABLE events_v2 RENAME TO events;
         CREATE INDEX events_time ON events(time_ms);
         """,
+        // v3: append files remember which file they wrote (device and inode), so a state dir
+        // restored elsewhere, or a file replaced at the same path, is never cut back.
+        """
+        ALTER TABLE output_files ADD COLUMN device INTEGER;
+        ALTER TABLE output_files ADD COLUMN inode INTEGER;
+        """,
     ]
 
     static var currentVersion: Int32 { Int32(migrations.count) }

@@ -69,14 +69,34 @@ public struct OutputFile: Sendable, Equatable {
     public var firstSequence: Int64
     public var lastSequence: Int64
     public var sealed: Bool
+    /// Which file on which device the output wrote (append files), so recovery never cuts back
+    /// a file at that path that this state directory did not write; nil in records from before
+    /// it was kept.
+    public var identity: FileIdentity?
 
-    public init(partPath: String, finalPath: String, firstSequence: Int64, lastSequence: Int64, sealed: Bool = false) {
+    public init(partPath: String, finalPath: String, firstSequence: Int64, lastSequence: Int64, sealed: Bool = false,
+                identity: FileIdentity? = nil) {
         self.partPath = partPath
         self.finalPath = finalPath
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
         self.sealed = sealed
+        self.identity = identity
     }
+}
+
+/// A file's device and inode numbers: the same path on a restored or copied state directory's
+/// machine, or after someone replaced the file, names a different file.
+public struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    public var description: String { "device \(device), inode \(inode)" }
 }
 
 /// Counts for `checkpoint show`, metrics and readiness.

@@ -34,7 +34,9 @@ struct AppendFileSinkTests {
         _ = try await first.recover(position: OutputPosition(), files: [], commit: commit)
         try await first.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
         try await first.write(records(6...8), count: 3, through: 8, now: t0, commit: commit)
-        // A crash mid-write: half a line reaches the file after the last commit.
+        // A crash mid-write: half a line reaches the file after the last commit, and the
+        // process's descriptors (with the file's lock) close.
+        try await first.finish(now: t0, commit: commit)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("{\"n\":9}\n{\"n\":1".utf8))
@@ -106,6 +108,73 @@ struct AppendFileSinkTests {
         #expect(try lines(dir.path + "/out-000001.log") == ["{\"n\":1}", "{\"n\":2}"])
         #expect(try lines(dir.path + "/out-000002.log") == ["{\"n\":3}", "{\"n\":4}"])
     }
+
+    /// A first run that wrote 1…5, then (crashing) half a record more; returns the journal's view.
+    func crashedRun(_ journal: Journal, path: String) async throws -> (OutputPosition, [OutputFile]) {
+        let commit = journalCommitter(journal, "file")
+        let first = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
+        _ = try await first.recover(position: OutputPosition(), files: [], commit: commit)
+        try await first.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
+        try await first.finish(now: t0, commit: commit)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"n\":6".utf8))
+        try handle.close()
+        return (try #require(try await journal.outputPosition("file")), try await journal.outputFiles("file"))
+    }
+
+    @Test("a changed path leaves the file the journal names untouched and continues in the configured one")
+    func changedPath() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path + "/state")
+        let old = dir.path + "/old.log"
+        let (position, files) = try await crashedRun(journal, path: old)
+        let before = try String(contentsOfFile: old, encoding: .utf8)
+
+        let configured = dir.path + "/new.log"
+        let sink = AppendFileSink(settings: .init(template: FileNameTemplate(configured), rotation: nil))
+        let commit = journalCommitter(journal, "file")
+        _ = try await sink.recover(position: position, files: files, commit: commit)
+        try await sink.write(records(6...7), count: 2, through: 7, now: t0, commit: commit)
+        #expect(try String(contentsOfFile: old, encoding: .utf8) == before, "the old file is not cut back")
+        #expect(try lines(configured) == ["{\"n\":6}", "{\"n\":7}"])
+        #expect(try await journal.outputFiles("file").map(\.partPath) == [configured])
+    }
+
+    @Test("a file replaced at the same path (or a state dir restored where another file has that name) is not cut back")
+    func replacedFile() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path + "/state")
+        let path = dir.path + "/siem.log"
+        let (position, files) = try await crashedRun(journal, path: path)
+        // Someone else's file now has the name, longer than the committed length.
+        try FileManager.default.removeItem(atPath: path)
+        let foreign = String(repeating: "{\"other\":true}\n", count: 10)
+        try foreign.write(toFile: path, atomically: false, encoding: .utf8)
+
+        let sink = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
+        let commit = journalCommitter(journal, "file")
+        _ = try await sink.recover(position: position, files: files, commit: commit)
+        try await sink.write(records(6...6), count: 1, through: 6, now: t0, commit: commit)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == foreign + "{\"n\":6}\n", "appended after what was there")
+    }
+
+    @Test("a second sink on the same file is refused while the first holds it")
+    func secondWriterRefused() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path + "/state")
+        let other = try Journal(directory: dir.path + "/copy")
+        let path = dir.path + "/siem.log"
+        let first = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
+        _ = try await first.recover(position: OutputPosition(), files: [], commit: journalCommitter(journal, "file"))
+        try await first.write(records(1...2), count: 2, through: 2, now: t0, commit: journalCommitter(journal, "file"))
+        let second = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
+        _ = try await second.recover(position: OutputPosition(), files: [], commit: journalCommitter(other, "file"))
+        await #expect(throws: AppendFileInUse.self) {
+            try await second.write(records(1...1), count: 1, through: 1, now: t0, commit: journalCommitter(other, "file"))
+        }
+        #expect(try lines(path).count == 2)
+    }
 }
 
 @Suite("File name templates")
@@ -134,5 +203,21 @@ struct FileNameTemplateTests {
         var counter: Int64 = 1
         let name = template.freshPath(openedAt: t0, counter: &counter) { $0 == "/out/t-000001.log" || $0 == "/out/t-000002.log" }
         #expect(name == "/out/t-000003.log" && counter == 3)
+    }
+
+    @Test("a template recognises the paths it produces, and only those", arguments: [
+        ("/out/t-{seq}.log", "/out/t-000042.log", true),
+        ("/out/t-{seq}.log", "/out/t-1234567.log", true),
+        ("/out/t-{seq}.log", "/out/t-42.log", false),
+        ("/out/t-{seq}.log", "/elsewhere/t-000042.log", false),
+        ("/out/twilio-{yyyy}{MM}{dd}.ndjson", "/out/twilio-20261120.ndjson", true),
+        ("/out/twilio-{yyyy}{MM}{dd}.ndjson", "/out/twilio-20261120-000003.ndjson", true),
+        ("/out/twilio-{yyyy}{MM}{dd}.ndjson", "/out/twilio-2026112.ndjson", false),
+        ("/out/a+b (1).log", "/out/a+b (1).log", true),
+        ("/out/a+b (1).log", "/out/aab (1).log", false),
+        ("./rel/x-{HH}{mm}{ss}.log", "./rel/x-235959.log", true),
+    ])
+    func matches(template: String, path: String, expected: Bool) {
+        #expect(FileNameTemplate(template).matches(path) == expected)
     }
 }

@@ -415,27 +415,33 @@ final class OutputHarness: Sendable {
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
-    init(sink: any RecordSink, directory: String, encoder: TestSyslogEncoder = TestSyslogEncoder(), batchSize: Int = 25,
-         drainOnStop: Duration? = nil) async throws {
+    init(sink: any RecordSink, directory: String, encoder: TestSyslogEncoder = TestSyslogEncoder(), framer: any RecordFramer = OctetCountingFramer(),
+         batchSize: Int = 25, drainOnStop: Duration? = nil, health: HealthRegistry? = nil) async throws {
         journal = try Journal(directory: directory)
         service = OutputService(
-            name: "siem", encoder: encoder, framer: OctetCountingFramer(), sink: sink, journal: journal, wakeup: wakeup,
+            name: "siem", encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
             batchSize: batchSize, retry: Backoff(initial: .milliseconds(100), maximum: .milliseconds(300)), drainOnStop: drainOnStop,
-            logger: testLogger
+            health: health, logger: testLogger
         )
         let group = ServiceGroup(configuration: .init(services: [service], logger: testLogger))
         self.group = group
         running = Task { try await group.run() }
     }
 
-    /// Appends events with ids `range` (event time n ms, so sequence n) and releases them.
-    func publish(_ range: ClosedRange<Int>) async throws {
+    /// Appends events with ids `range` (event time n ms, so sequence n) and releases them
+    /// (unless `release` is false: then `release(upTo:)` does).
+    func publish(_ range: ClosedRange<Int>, release: Bool = true) async throws {
         let events = range.map { n in
             TwilioEvent(id: "\(n)", dedupKey: "E\(n)", time: Timestamp(epochMilliseconds: Int64(n)), origin: .monitor,
                         type: "ip.blocked", raw: Array("{}".utf8))
         }
         try await journal.append(events, receivedAt: now())
-        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: Int64(range.upperBound)), lateAtOrBefore: .distantPast, limit: 10_000)
+        if release { try await self.release(upTo: range.upperBound) }
+    }
+
+    /// Releases every appended event with an id up to `last` and wakes the output.
+    func release(upTo last: Int) async throws {
+        _ = try await journal.release(upTo: Timestamp(epochMilliseconds: Int64(last)), lateAtOrBefore: .distantPast, limit: 10_000)
         await wakeup.signal()
     }
 

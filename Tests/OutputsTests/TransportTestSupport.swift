@@ -90,9 +90,19 @@ enum SyslogLines {
 struct TestSyslogEncoder: EventEncoder {
     /// Appended to the JSON message, to make records as large as a test needs.
     var padding = ""
+    /// Pseudo-random hex digits (seeded by the event id) appended too, so records do not compress.
+    var noise = 0
 
     func encode(_ event: ForwardedEvent, into buffer: inout ByteBuffer) {
-        buffer.writeString(SyslogLines.line(Int(event.event.id) ?? 0, padding: padding))
+        let n = Int(event.event.id) ?? 0
+        guard noise > 0 else {
+            buffer.writeString(SyslogLines.line(n, padding: padding))
+            return
+        }
+        var rng = SeededRandom(seed: UInt64(n))
+        var digits = ""
+        while digits.count < noise { digits += String(rng.next(), radix: 16) }
+        buffer.writeString(SyslogLines.line(n, padding: padding + ",\"noise\":\"" + digits.prefix(noise) + "\""))
     }
 }
 

@@ -11,6 +11,12 @@ import NIOCore
 /// With rotation, a file whose path template has placeholders is simply closed and the next one
 /// opened under a new name; a fixed path is renamed to `<path>.<NNNNNN>` first (logrotate style),
 /// and the rename is committed before it happens so a crash in between is completed on restart.
+///
+/// Recovery cuts back only a file it can prove it wrote: the journal's active file must be one
+/// the configured `path` produces and still be the same file (device and inode). A state
+/// directory restored elsewhere, a changed `path:`, or a file replaced under the same name leaves
+/// that file untouched and continues in the configured path. While a file is active it holds an
+/// exclusive `flock`, so a second forwarder (a copy of the state directory, say) cannot write it.
 public actor AppendFileSink: RecordSink {
     /// Settings of one append-file output.
     public struct Settings: Sendable {
@@ -60,7 +66,17 @@ public actor AppendFileSink: RecordSink {
             try await commit(.fileDone(partPath: file.partPath))
         }
         if let active = files.last(where: { !$0.sealed }) {
+            if let refusal = Self.foreign(active, template: settings.template) {
+                // Not provably ours: leave it as it is; the events after the committed position
+                // go to the configured path, opened afresh by the next write.
+                logger.warning("Leaving \(active.partPath) untouched and continuing in the configured path: \(refusal)", metadata: [
+                    "committed_bytes": "\(position.byteOffset)", "path": "\(settings.template.template)",
+                ])
+                try await commit(.fileDone(partPath: active.partPath))
+                return position
+            }
             let file = try PosixFile(appendingTo: active.partPath)
+            try lock(file)
             let onDisk = try file.size()
             if onDisk > position.byteOffset {
                 // Bytes written after the last commit: their events are sent again from the journal.
@@ -70,7 +86,9 @@ public actor AppendFileSink: RecordSink {
                     "committed_bytes": "\(position.byteOffset)", "removed_bytes": "\(onDisk - position.byteOffset)",
                 ])
             }
-            current = ActiveFile(record: active, file: file, length: min(onDisk, position.byteOffset), openedAt: nil)
+            var record = active
+            if record.identity == nil { record.identity = try file.identity() }
+            current = ActiveFile(record: record, file: file, length: min(onDisk, position.byteOffset), openedAt: nil)
         }
         return position
     }
@@ -116,17 +134,43 @@ public actor AppendFileSink: RecordSink {
         current = nil
     }
 
+    /// Why the journal's active file is not one recovery may cut back, or nil when it is: it
+    /// must be a path the configured template produces and still the file that was written.
+    static func foreign(_ file: OutputFile, template: FileNameTemplate) -> String? {
+        guard template.template == file.partPath || template.matches(file.partPath) else {
+            return "the state directory was writing it, but the configured path is \(template.template) (path changed, or state directory restored with another configuration)"
+        }
+        guard let recorded = file.identity else { return nil }
+        guard let present = PosixFile.identity(of: file.partPath) else {
+            return "it no longer exists (moved away, or the state directory was restored on another machine)"
+        }
+        guard present == recorded else {
+            return "it is not the file this state directory wrote (\(present), expected \(recorded)): replaced, or the state directory was restored or copied"
+        }
+        return nil
+    }
+
+    /// Holds the active file's lock, or says who else writes it.
+    private func lock(_ file: PosixFile) throws {
+        guard try file.tryLockExclusively() else {
+            file.close()
+            throw AppendFileInUse(path: file.path)
+        }
+    }
+
     private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
         counter += 1
         let path = fixedPath
             ? settings.template.path(openedAt: now, counter: counter)
             : settings.template.freshPath(openedAt: now, counter: &counter) { PosixFile.exists($0) }
         let file = try PosixFile(appendingTo: path)
+        try lock(file)
         let existing = try file.size()
         // The length to truncate back to is committed before the file becomes the active one, so
         // a crash between the two never truncates bytes an earlier run left in a reused path.
         try await commit(.position(OutputPosition(sequence: sequence, byteOffset: existing, fileCounter: counter)))
-        let record = OutputFile(partPath: path, finalPath: path, firstSequence: firstSequence, lastSequence: firstSequence)
+        let record = OutputFile(partPath: path, finalPath: path, firstSequence: firstSequence, lastSequence: firstSequence,
+                                identity: try file.identity())
         try await commit(.openFile(record))
         try PosixFile.syncDirectory(of: path)
         current = ActiveFile(record: record, file: file, length: existing, openedAt: now)
@@ -157,5 +201,14 @@ public actor AppendFileSink: RecordSink {
     private static func pad(_ value: Int64) -> String {
         let text = String(value)
         return text.count >= 6 ? text : String(repeating: "0", count: 6 - text.count) + text
+    }
+}
+
+/// Another process holds the lock of an append file this output would write.
+public struct AppendFileInUse: Error, CustomStringConvertible, Sendable {
+    public var path: String
+
+    public var description: String {
+        "Another process is writing \(path) (it holds the file's lock): two forwarders, for example a copy of this state directory, must not share an output file; give each its own path."
     }
 }

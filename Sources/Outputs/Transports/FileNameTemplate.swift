@@ -53,6 +53,33 @@ public struct FileNameTemplate: Sendable, Equatable {
         return candidate
     }
 
+    /// Whether `path` is one this template can produce: each placeholder as its digits, and,
+    /// without `{seq}`, the `-NNNNNN` that `freshPath` may insert before the name's extensions.
+    public func matches(_ path: String) -> Bool {
+        let widths: [String: String] = ["yyyy": "{4}", "MM": "{2}", "dd": "{2}", "HH": "{2}", "mm": "{2}", "ss": "{2}", "seq": "{6,}"]
+        let slash = template.lastIndex(of: "/").map { template.index(after: $0) } ?? template.startIndex
+        let name = template[slash...]
+        let searchFrom = name.first == "." ? name.index(after: name.startIndex) : name.startIndex
+        let insertAt = hasSequence ? nil : (name[searchFrom...].firstIndex(of: ".") ?? template.endIndex)
+        var pattern = ""
+        var index = template.startIndex
+        while index <= template.endIndex {
+            if index == insertAt { pattern += "(-[0-9]{6,})?" }
+            guard index < template.endIndex else { break }
+            if template[index] == "{", let close = template[index...].firstIndex(of: "}"),
+               let width = widths[String(template[template.index(after: index)..<close])] {
+                pattern += "[0-9]" + width
+                index = template.index(after: close)
+                continue
+            }
+            let c = template[index]
+            pattern += c.isLetter || c.isNumber || c == "/" || c == "_" || c == "-" ? String(c) : "\\" + String(c)
+            index = template.index(after: index)
+        }
+        guard let regex = try? Regex(pattern) else { return false }
+        return path.wholeMatch(of: regex) != nil
+    }
+
     /// `dir/name.ext.gz` → `dir/name-000002.ext.gz`.
     static func inserting(_ number: Int64, into path: String) -> String {
         let digits = String(number)

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import Journal
 
 /// A file I/O failure naming the path and the operating system's reason.
 public struct FileIOError: Error, CustomStringConvertible, Sendable {
@@ -71,6 +72,28 @@ public final class PosixFile {
         var st = stat()
         if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
         return Int64(st.st_size)
+    }
+
+    /// Which file this is (device and inode).
+    public func identity() throws(FileIOError) -> FileIdentity {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    /// The identity of the file at `path` now, or nil when there is none.
+    public static func identity(of path: String) -> FileIdentity? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    /// Takes an exclusive advisory lock (`flock`) without waiting; false when another open file
+    /// holds one. Released when the file is closed.
+    public func tryLockExclusively() throws(FileIOError) -> Bool {
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+        if errno == EWOULDBLOCK { return false }
+        throw FileIOError(operation: "lock", path: path, errno: errno)
     }
 
     /// Cuts the file back to `length` bytes.

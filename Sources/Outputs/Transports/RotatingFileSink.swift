@@ -7,6 +7,12 @@ import NIOCore
 /// as `<name>.part`, and on rotation (size, age, shutdown) it is finished, fsynced, committed in
 /// the journal together with the output position, then renamed to its final name. A crash at
 /// any point leaves either a file that recovery completes or one it discards: exactly once.
+///
+/// A failed write or seal (a full or read-only disk) leaves the open file's state unknown, so
+/// `recover` — which the output service calls before every retry — first drops the file being
+/// written (its handle, compressor and unwritten bytes) and only then settles the journal's file
+/// records: the `.part` is removed while nothing writes into it, and the retry compresses the
+/// uncommitted records afresh into a new file.
 public actor RotatingFileSink: RecordSink {
     /// Settings of one rotating file output.
     public struct Settings: Sendable {
@@ -42,6 +48,7 @@ public actor RotatingFileSink: RecordSink {
     }
 
     public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+        discardOpenFile()
         for file in files {
             if file.sealed, PosixFile.exists(file.partPath) {
                 try PosixFile.rename(file.partPath, to: file.finalPath)
@@ -60,11 +67,17 @@ public actor RotatingFileSink: RecordSink {
             try await open(firstSequence: sequence - Int64(count) + 1, now: now, commit: commit)
         }
         guard var file = current else { return }
-        try records.withUnsafeReadableBytes { try file.compressor.compress($0, into: &pending) }
-        if pending.count >= Self.writeChunk {
-            try file.file.write(pending)
-            file.bytesOnDisk += Int64(pending.count)
-            pending.removeAll(keepingCapacity: true)
+        do {
+            try records.withUnsafeReadableBytes { try file.compressor.compress($0, into: &pending) }
+            if pending.count >= Self.writeChunk {
+                try file.file.write(pending)
+                file.bytesOnDisk += Int64(pending.count)
+                pending.removeAll(keepingCapacity: true)
+            }
+        } catch {
+            // What reached the file is unknown: never add to it again.
+            discardOpenFile()
+            throw error
         }
         file.records += count
         file.record.lastSequence = sequence
@@ -89,6 +102,14 @@ public actor RotatingFileSink: RecordSink {
         if current != nil { try await seal(now: now, commit: commit) }
     }
 
+    /// Forgets the file being written: its records are after the committed position and are
+    /// written again; the `.part` itself is an open file record that recovery removes.
+    private func discardOpenFile() {
+        current?.file.close()
+        current = nil
+        pending.removeAll(keepingCapacity: true)
+    }
+
     private func open(firstSequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
         counter += 1
         let finalPath = settings.template.freshPath(openedAt: now, counter: &counter) { path in
@@ -103,13 +124,15 @@ public actor RotatingFileSink: RecordSink {
 
     private func seal(now: Timestamp, commit: OutputCommitter) async throws {
         guard var file = current else { return }
+        // From here the file is either sealed or, on any failure, left for `recover` to remove.
+        current = nil
+        defer { file.file.close() }
         try file.compressor.finish(into: &pending)
         try file.file.write(pending)
         pending.removeAll(keepingCapacity: true)
         try file.file.sync()
         file.file.close()
         file.record.sealed = true
-        current = nil
         let position = OutputPosition(sequence: file.record.lastSequence, byteOffset: 0, fileCounter: counter)
         try await commit(.sealFile(file.record, position))
         try PosixFile.rename(file.record.partPath, to: file.record.finalPath)
