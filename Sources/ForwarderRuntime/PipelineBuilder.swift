@@ -37,6 +37,12 @@ public enum PipelineBuilder {
     public static func build(_ config: PipelineConfig, options: Options = Options(), logger: Logger) async throws -> Pipeline {
         let lock = try StateLock(directory: config.state.dir)
         let journal = try Journal(directory: config.state.dir)
+        do {
+            try await journal.verify()
+        } catch {
+            await journal.close()
+            throw error
+        }
         let health = HealthRegistry(clock: options.clock)
         for (component, limit) in stallLimits(config) {
             await health.expectProgress(component, within: limit)
@@ -176,13 +182,15 @@ public enum PipelineBuilder {
                 rotation: RotationPolicy(
                     maxBytes: Int64(rotate.maxBytes ?? RotationConfig.gzipDefault.maxBytes!),
                     maxAge: rotate.maxAge ?? RotationConfig.gzipDefault.maxAge!
-                )
+                ),
+                permissions: FilePermissions(mode: file.fileMode, group: file.group)
             ))
         case .file(let file):
             framer = NewlineDelimitedFramer()
             sink = AppendFileSink(settings: .init(
                 template: FileNameTemplate(file.path),
-                rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) }
+                rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) },
+                permissions: FilePermissions(mode: file.fileMode, group: file.group)
             ), logger: outputLogger)
         case .udp(let udp):
             framer = UnframedFramer()

@@ -4,24 +4,29 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Journal
 import Synchronization
 
-/// An exclusive lock on `state.dir` (a `flock` on `forwarder.lock`), so two forwarders never
-/// share one journal and `checkpoint reset` never moves a cursor under a running forwarder.
+/// An exclusive lock on `state.dir`, so two forwarders never share one journal and
+/// `checkpoint reset` never moves a cursor under a running forwarder. The lock is a `flock` on
+/// the journal file itself: a lock file beside it could be deleted while the journal stays in
+/// use, and a journal deleted from under a forwarder is a new file anyway.
 public final class StateLock: Sendable {
     public let path: String
     private let fd: Mutex<Int32>
 
-    public init(directory: String) throws(PipelineError) {
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        path = (directory as NSString).appendingPathComponent("forwarder.lock")
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+    public init(directory: String) throws {
+        try StateDirectory.prepare(directory)
+        path = StateDirectory.journalPath(in: directory)
+        // Held open for the life of the lock: SQLite's own (POSIX) locks are unaffected by a
+        // flock, and this descriptor is closed only after the journal is.
+        let fd = open(path, O_RDWR | O_CLOEXEC)
         if fd < 0 {
-            throw PipelineError("Could not open the state lock \(path): \(String(cString: strerror(errno))).")
+            throw PipelineError("Could not open the journal \(path) to lock it: \(String(cString: strerror(errno))).")
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw PipelineError("Another siem-forwarder is using state.dir \(directory) (\(path) is locked); stop it first or use another state.dir.")
+            throw PipelineError("Another siem-forwarder is using state.dir \(directory) (its journal \(path) is locked); stop it first or use another state.dir.")
         }
         self.fd = Mutex(fd)
     }

@@ -24,13 +24,9 @@ public actor Journal {
     /// Opens (creating if needed) `journal.sqlite` in `directory`, migrating its schema.
     /// `synchronous: .full` fsyncs the WAL on every commit, so a committed event survives power loss.
     public init(directory: String, synchronous: SQLiteConnection.Synchronous = .full) throws(JournalError) {
-        let path = (directory as NSString).appendingPathComponent("journal.sqlite")
+        let path = StateDirectory.journalPath(in: directory)
         self.path = path
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw JournalError(operation: "create its directory", path: path, underlying: "\(error.localizedDescription)")
-        }
+        try StateDirectory.prepare(directory)
         let db: SQLiteConnection
         do {
             db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 5000)
@@ -45,9 +41,28 @@ public actor Journal {
         self.loop = group.next()
     }
 
-    /// Opens the journal read-only, for commands that inspect a running forwarder's state.
+    /// Whether `directory` holds a journal that has been written (not merely created empty).
     public static func exists(inDirectory directory: String) -> Bool {
-        FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("journal.sqlite"))
+        let attributes = try? FileManager.default.attributesOfItem(atPath: StateDirectory.journalPath(in: directory))
+        return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
+    }
+
+    /// Checks every page of the journal (`PRAGMA quick_check`: the b-trees and their records,
+    /// without the index cross-checks of a full integrity check), so damage is found before the
+    /// forwarder builds on it rather than when it first reads a damaged page.
+    public func verify() throws(JournalError) {
+        let problems: [String] = try read("be checked") {
+            let check = try db.prepare("PRAGMA quick_check(5)")
+            var problems: [String] = []
+            while try check.step() {
+                let text = check.string(at: 0) ?? ""
+                if text != "ok" { problems.append(text) }
+            }
+            return problems
+        }
+        guard problems.isEmpty else {
+            throw JournalError(operation: "be used", path: path, underlying: "SQLite's check found damage: " + problems.joined(separator: "; "), isDamaged: true)
+        }
     }
 
     /// Closes the database and stops the journal's thread.

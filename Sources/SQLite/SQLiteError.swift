@@ -34,6 +34,11 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         code == SQLITE_BUSY || code == SQLITE_LOCKED
     }
 
+    /// SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, truncated or not a database.
+    public var isDamage: Bool {
+        code == SQLITE_CORRUPT || code == SQLITE_NOTADB
+    }
+
     public var description: String {
         let general = Self.codeText(code)
         var text = "SQLite error \(code) ("

@@ -5,13 +5,53 @@ import Foundation
 import Journal
 import MonitorPoller
 
-/// `siem-forwarder checkpoint show|reset`: inspects or moves the poller cursor and output positions.
+/// `siem-forwarder checkpoint show|reset|repair`: inspects or moves the poller cursor and output
+/// positions, or salvages a damaged journal.
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Show or move the Monitor poller cursor and each output's position.",
-        subcommands: [Show.self, Reset.self]
+        abstract: "Show or move the Monitor poller cursor and each output's position; repair a damaged journal.",
+        subcommands: [Show.self, Reset.self, Repair.self]
     )
+
+    /// `checkpoint repair`.
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Salvage a damaged journal: copy every readable event, cursor and position into a new one.",
+            discussion: """
+            Run it when `run` refuses to start because the journal is damaged. The damaged file is kept beside the new \
+            one as journal.sqlite.damaged-<time>, unchanged. Rows on unreadable pages are lost; the summary says which \
+            tables lost rows and what that means for the outputs. The forwarder must be stopped.
+            """
+        )
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let config = try options.load()
+            guard Journal.exists(inDirectory: config.state.dir) else {
+                throw fail("No journal in \(config.state.dir) to repair.", code: ExitStatus.invalidInput)
+            }
+            do {
+                let lock = try StateLock(directory: config.state.dir)
+                defer { lock.release() }
+                let report = try JournalRepair.repair(directory: config.state.dir, outputs: config.outputs.map(\.name), now: WallClock.system.now())
+                print("repaired \(StateDirectory.journalPath(in: config.state.dir)):")
+                for line in report.lines { print("  " + line) }
+                let journal = try Journal(directory: config.state.dir)
+                do {
+                    try await journal.verify()
+                } catch {
+                    await journal.close()
+                    throw error
+                }
+                await journal.close()
+                print("the repaired journal passes SQLite's check; start the forwarder again.")
+            } catch {
+                throw fail("\(error)", code: ExitStatus.runtimeFailure)
+            }
+        }
+    }
 
     /// `checkpoint show`.
     struct Show: AsyncParsableCommand {

@@ -26,7 +26,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             pipeline = try await PipelineBuilder.build(config, options: .init(metrics: registry, once: once), logger: logger)
         } catch {
-            throw fail("Could not start the pipeline from \(config.file): \(error)", code: ExitStatus.runtimeFailure)
+            let reason = "\(error)".replacingOccurrences(of: "<pipeline file>", with: config.file)
+            throw fail("Could not start the pipeline from \(config.file): \(reason)", code: ExitStatus.runtimeFailure)
         }
         logger.info("Forwarder running", metadata: ["config": "\(config.file)", "listen": "\(config.server.host):\(config.server.port)"])
         do {

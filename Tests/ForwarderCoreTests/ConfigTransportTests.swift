@@ -36,9 +36,14 @@ struct ConfigTransportTests {
             gzip: false
             gzip_level: 9
             rotate: { max_bytes: 10MB }
+            file_mode: "0660"
+            group: "0"
             """)
         #expect(transport == .file(FileTransportConfig(path: "./out/{seq}.log", gzip: false, gzipLevel: 9,
-                                                       rotate: RotationConfig(maxBytes: 10_000_000, maxAge: nil))))
+                                                       rotate: RotationConfig(maxBytes: 10_000_000, maxAge: nil),
+                                                       fileMode: 0o660, group: 0)))
+        #expect(try Self.transport("type: file\npath: ./a.log\nfile_mode: 644\ngroup: root") == .file(FileTransportConfig(
+            path: "./a.log", fileMode: 0o644, group: 0)))
     }
 
     @Test("file path rules", arguments: [
@@ -54,6 +59,11 @@ struct ConfigTransportTests {
         ("path: ./a.log\nrotate: { max_bytes: 1MiB, rotat: 5m }", "outputs[0].transport.rotate.rotat",
          "unknown key \"rotat\"; expected one of: max_bytes, max_age"),
         ("gzip: true", "outputs[0].transport", "missing required key \"path\""),
+        ("path: ./a.log\nfile_mode: rw-r-----", "outputs[0].transport.file_mode", "expected an octal mode like \"0640\", got \"rw-r-----\""),
+        ("path: ./a.log\nfile_mode: \"0440\"", "outputs[0].transport.file_mode",
+         "the owner must be able to read and write its files (0600 at least), got 440"),
+        ("path: ./a.log\nfile_mode: \"4755\"", "outputs[0].transport.file_mode", "expected an octal mode like \"0640\", got \"4755\""),
+        ("path: ./a.log\ngroup: no-such-group-here", "outputs[0].transport.group", "no group \"no-such-group-here\" on this machine"),
     ])
     func filePathRules(body: String, key: String, message: String) throws {
         let problems = Self.problems("type: file\n" + body)
@@ -130,7 +140,7 @@ struct ConfigTransportTests {
         ("udp", "ca_file: /ca.pem", "ca_file", "type, host, port, max_datagram_bytes"),
         ("tcp", "path: ./x.log", "path", "type, host, port, framing, connect_timeout, reconnect, ack_timeout"),
         ("tcp", "verify_hostname: false", "verify_hostname", "type, host, port, framing, connect_timeout, reconnect, ack_timeout"),
-        ("file", "host: siem", "host", "type, path, gzip, gzip_level, rotate"),
+        ("file", "host: siem", "host", "type, path, gzip, gzip_level, rotate, file_mode, group"),
         ("tls", "gzip: true", "gzip",
          "type, host, port, framing, connect_timeout, reconnect, ack_timeout, ca_file, cert_file, key_file, server_name, verify_hostname"),
     ])

@@ -1,9 +1,10 @@
+import Foundation
 import Yams
 
 /// Reading `outputs[i].transport`: the `type` decides which keys the mapping accepts.
 extension TransportConfig {
     static let typeNames = ["file", "udp", "tcp", "tls"]
-    static let fileKeys = ["type", "path", "gzip", "gzip_level", "rotate"]
+    static let fileKeys = ["type", "path", "gzip", "gzip_level", "rotate", "file_mode", "group"]
     static let udpKeys = ["type", "host", "port", "max_datagram_bytes"]
     static let tcpKeys = ["type", "host", "port", "framing", "connect_timeout", "reconnect", "ack_timeout"]
     static let tlsKeys = tcpKeys + ["ca_file", "cert_file", "key_file", "server_name", "verify_hostname"]
@@ -86,6 +87,10 @@ extension FileTransportConfig {
             }
             rotate = RotationConfig(maxBytes: maxBytes, maxAge: maxAge)
         }
+        let fileMode = mapping.value("file_mode", required: false, expected: "an octal mode like \"0640\"", convert: Self.octalMode,
+                                     check: { $0 & 0o600 == 0o600 ? nil : "the owner must be able to read and write its files (0600 at least), got \(String($0, radix: 8))" })
+        let group = mapping.value("group", required: false, expected: "a group name or numeric id", convert: { $0.isEmpty ? nil : $0 },
+                                  check: { Self.groupID($0) == nil ? "no group \(ConfigReader.quoted($0)) on this machine" : nil })
         guard let path else { return nil }
         if gzip {
             if !path.hasSuffix(".gz") {
@@ -95,7 +100,21 @@ extension FileTransportConfig {
                 mapping.report("a gzip file path needs {seq} so rotated files get distinct names", at: "path")
             }
         }
-        return FileTransportConfig(path: path, gzip: gzip, gzipLevel: gzipLevel ?? 6, rotate: rotate)
+        return FileTransportConfig(path: path, gzip: gzip, gzipLevel: gzipLevel ?? 6, rotate: rotate,
+                                   fileMode: fileMode ?? defaultFileMode, group: group.flatMap(groupID))
+    }
+
+    /// `0640`, `640` or `"0640"` as permission bits (no set-id or sticky bits).
+    static func octalMode(_ text: String) -> UInt32? {
+        guard (3...4).contains(text.count), let mode = UInt32(text, radix: 8), mode <= 0o777 else { return nil }
+        return mode
+    }
+
+    /// A group's id from its name or number, when the machine has it.
+    static func groupID(_ text: String) -> UInt32? {
+        if let number = UInt32(text) { return number }
+        guard let entry = getgrnam(text) else { return nil }
+        return entry.pointee.gr_gid
     }
 
     /// Unknown or unclosed `{placeholder}`s in a path template.

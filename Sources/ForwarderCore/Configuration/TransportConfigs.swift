@@ -25,15 +25,25 @@ public struct FileTransportConfig: Sendable, Equatable {
     public var gzipLevel: Int
     /// nil: one file, appended to forever.
     public var rotate: RotationConfig?
+    /// The permission bits of every file the output creates, whatever the umask (`file_mode`).
+    public var fileMode: UInt32
+    /// The group that owns the files and the directories the output creates (`group`), so a
+    /// collector running as another user in that group can read them; nil keeps the process's group.
+    public var group: UInt32?
 
     /// The placeholders a path template may contain.
     public static let placeholders = ["yyyy", "MM", "dd", "HH", "mm", "ss", "seq"]
+    /// Owner reads and writes, the group reads, others nothing.
+    public static let defaultFileMode: UInt32 = 0o640
 
-    public init(path: String, gzip: Bool? = nil, gzipLevel: Int = 6, rotate: RotationConfig? = nil) {
+    public init(path: String, gzip: Bool? = nil, gzipLevel: Int = 6, rotate: RotationConfig? = nil,
+                fileMode: UInt32 = FileTransportConfig.defaultFileMode, group: UInt32? = nil) {
         self.path = path
         self.gzip = gzip ?? path.hasSuffix(".gz")
         self.gzipLevel = gzipLevel
         self.rotate = rotate
+        self.fileMode = fileMode
+        self.group = group
     }
 }
 

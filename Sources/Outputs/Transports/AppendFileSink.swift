@@ -22,10 +22,12 @@ public actor AppendFileSink: RecordSink {
     public struct Settings: Sendable {
         public var template: FileNameTemplate
         public var rotation: RotationPolicy?
+        public var permissions: FilePermissions
 
-        public init(template: FileNameTemplate, rotation: RotationPolicy?) {
+        public init(template: FileNameTemplate, rotation: RotationPolicy?, permissions: FilePermissions = FilePermissions()) {
             self.template = template
             self.rotation = rotation
+            self.permissions = permissions
         }
     }
 
@@ -75,7 +77,7 @@ public actor AppendFileSink: RecordSink {
                 try await commit(.fileDone(partPath: active.partPath))
                 return position
             }
-            let file = try PosixFile(appendingTo: active.partPath)
+            let file = try PosixFile(appendingTo: active.partPath, permissions: settings.permissions)
             try lock(file)
             let onDisk = try file.size()
             if onDisk > position.byteOffset {
@@ -163,7 +165,7 @@ public actor AppendFileSink: RecordSink {
         let path = fixedPath
             ? settings.template.path(openedAt: now, counter: counter)
             : settings.template.freshPath(openedAt: now, counter: &counter) { PosixFile.exists($0) }
-        let file = try PosixFile(appendingTo: path)
+        let file = try PosixFile(appendingTo: path, permissions: settings.permissions)
         try lock(file)
         let existing = try file.size()
         // The length to truncate back to is committed before the file becomes the active one, so

@@ -25,15 +25,29 @@ public final class PosixFile {
     public let path: String
     private var fd: Int32
 
-    /// Opens for appending, creating the file (mode 0640) and missing parent directories.
-    public init(appendingTo path: String, create: Bool = true) throws(FileIOError) {
+    /// Opens for appending, creating the file and missing parent directories with `permissions`
+    /// (exactly, whatever the umask). An existing file keeps its mode and owner.
+    public init(appendingTo path: String, create: Bool = true, permissions: FilePermissions = FilePermissions()) throws(FileIOError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, create {
-            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try permissions.createDirectories(directory)
         }
-        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0)
-        fd = open(path, flags, 0o640)
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC
+        fd = open(path, flags)
+        if fd < 0, errno == ENOENT, create {
+            fd = open(path, flags | O_CREAT | O_EXCL, permissions.mode)
+            if fd >= 0 {
+                do throws(FileIOError) {
+                    try permissions.apply(toDescriptor: fd, path: path)
+                } catch {
+                    _ = Glibc.close(fd)
+                    throw error
+                }
+            } else if errno == EEXIST {
+                fd = open(path, flags)
+            }
+        }
         if fd < 0 { throw FileIOError(operation: "open", path: path, errno: errno) }
     }
 
@@ -129,5 +143,51 @@ public final class PosixFile {
     /// Removes a file; a file that is already gone is fine.
     public static func remove(_ path: String) throws(FileIOError) {
         if unlink(path) != 0, errno != ENOENT { throw FileIOError(operation: "remove", path: path, errno: errno) }
+    }
+}
+
+/// The mode and group of the files (and directories) an output creates, set exactly rather than
+/// left to the umask. Directories get the execute bit wherever the files are readable, so the
+/// group that may read the files may also enter their directory.
+public struct FilePermissions: Sendable, Equatable {
+    public var mode: mode_t
+    public var group: gid_t?
+
+    public init(mode: UInt32 = 0o640, group: UInt32? = nil) {
+        self.mode = mode_t(mode)
+        self.group = group.map { gid_t($0) }
+    }
+
+    /// Owner rwx; group and others r-x where the files are readable for them.
+    public var directoryMode: mode_t {
+        0o700 | (mode & 0o040 != 0 ? 0o050 : 0) | (mode & 0o004 != 0 ? 0o005 : 0)
+    }
+
+    /// Sets the mode and group of a file just created.
+    func apply(toDescriptor fd: Int32, path: String) throws(FileIOError) {
+        if fchmod(fd, mode) != 0 { throw FileIOError(operation: "set the mode of", path: path, errno: errno) }
+        if let group, fchown(fd, uid_t.max, group) != 0 {
+            throw FileIOError(operation: "give group \(group) ownership of", path: path, errno: errno)
+        }
+    }
+
+    /// Creates `directory` and its missing parents, each with `directoryMode` and the group.
+    func createDirectories(_ directory: String) throws(FileIOError) {
+        var missing: [String] = []
+        var current = directory
+        while !current.isEmpty, current != "/", !PosixFile.exists(current) {
+            missing.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        for path in missing.reversed() {
+            if mkdir(path, directoryMode) != 0 {
+                if errno == EEXIST { continue }
+                throw FileIOError(operation: "create directory", path: path, errno: errno)
+            }
+            if chmod(path, directoryMode) != 0 { throw FileIOError(operation: "set the mode of directory", path: path, errno: errno) }
+            if let group, chown(path, uid_t.max, group) != 0 {
+                throw FileIOError(operation: "give group \(group) ownership of directory", path: path, errno: errno)
+            }
+        }
     }
 }

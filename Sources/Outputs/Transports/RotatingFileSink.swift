@@ -19,11 +19,13 @@ public actor RotatingFileSink: RecordSink {
         public var template: FileNameTemplate
         public var gzipLevel: Int
         public var rotation: RotationPolicy
+        public var permissions: FilePermissions
 
-        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy) {
+        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy, permissions: FilePermissions = FilePermissions()) {
             self.template = template
             self.gzipLevel = gzipLevel
             self.rotation = rotation
+            self.permissions = permissions
         }
     }
 
@@ -117,7 +119,7 @@ public actor RotatingFileSink: RecordSink {
         }
         let record = OutputFile(partPath: finalPath + ".part", finalPath: finalPath, firstSequence: firstSequence, lastSequence: firstSequence)
         try await commit(.openFile(record))
-        let file = try PosixFile(appendingTo: record.partPath)
+        let file = try PosixFile(appendingTo: record.partPath, permissions: settings.permissions)
         current = OpenFile(record: record, file: file, compressor: try GzipCompressor(level: settings.gzipLevel), openedAt: now)
         pending.removeAll(keepingCapacity: true)
     }
