@@ -20,6 +20,9 @@ public final class SyslogNG: Sendable {
         case udp
         /// Plain TCP; octet counting (RFC 6587 §3.4.1) when `octetCounting`, else LF-delimited.
         case tcp(octetCounting: Bool)
+        /// Plain TCP carrying records that are not RFC 5424 (CEF behind a BSD syslog header):
+        /// syslog-ng does not parse them, MESSAGE is the whole record.
+        case tcpRaw(octetCounting: Bool)
         /// TLS (RFC 5425) with the given server certificate and key. Without `clientCA` it does
         /// not ask for a client certificate (`peer-verify(optional-untrusted)`); with it, it
         /// requires one signed by that CA (`peer-verify(required-trusted)`).
@@ -223,6 +226,8 @@ public final class SyslogNG: Sendable {
             source = #"network(ip("127.0.0.1") port(\#(port)) transport("udp") flags(syslog-protocol) so-rcvbuf(4194304))"#
         case .tcp(let octetCounting):
             source = #"network(ip("127.0.0.1") port(\#(port)) transport("\#(octetCounting ? "framed" : "tcp")") flags(syslog-protocol))"#
+        case .tcpRaw(let octetCounting):
+            source = #"network(ip("127.0.0.1") port(\#(port)) transport("\#(octetCounting ? "framed" : "tcp")") flags(no-parse))"#
         case .tls(let octetCounting, let certFile, let keyFile, let clientCA):
             let verify = clientCA.map { #"peer-verify(required-trusted) ca-file("\#($0)")"# } ?? "peer-verify(optional-untrusted)"
             let tls = #"tls(key-file("\#(keyFile)") cert-file("\#(certFile)") \#(verify))"#
