@@ -202,6 +202,9 @@ public enum PipelineBuilder {
         case .tls(let tls):
             framer = streamFramer(tls.tcp.framing)
             retry = streamRestart
+            if !tls.verifyHostname {
+                outputLogger.warning("Output \(config.name) does NOT check that the collector's certificate names \(tls.serverName ?? tls.tcp.host) (verify_hostname: false): any certificate signed by its CA is accepted, so whoever holds one can pose as the collector and read every event.")
+            }
             do {
                 sink = try StreamSink(name: config.name, config: tls, boundedStop: drainOnStop != nil, logger: outputLogger)
             } catch {
