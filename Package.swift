@@ -29,6 +29,7 @@ let package = Package(
         // System library shims and their thin Swift wrappers.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPosix"),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
@@ -80,7 +81,7 @@ let package = Package(
         .target(
             name: "Outputs",
             dependencies: [
-                "ForwarderCore", "Journal", "Gzip",
+                "ForwarderCore", "Journal", "Gzip", "CPosix",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

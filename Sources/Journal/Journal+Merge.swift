@@ -62,3 +62,15 @@ extension Journal {
         }
     }
 }
+
+extension Journal {
+    /// What waits for release: when the oldest pending event arrived and the newest pending
+    /// event time; nil when nothing waits. The merger's delay bound starts from it after a restart.
+    public func pendingSummary() throws(JournalError) -> (oldestReceived: Timestamp, newest: Timestamp)? {
+        try read("summarise pending events") {
+            let query = try statement("SELECT min(e.received_ms), max(p.time_ms), count(*) FROM pending p JOIN events e ON e.id = p.event")
+            guard try query.step(), query.int64(at: 2) > 0 else { return nil }
+            return (Timestamp(epochMilliseconds: query.int64(at: 0)), Timestamp(epochMilliseconds: query.int64(at: 1)))
+        }
+    }
+}

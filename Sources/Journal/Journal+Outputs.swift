@@ -85,7 +85,7 @@ extension Journal {
     /// ones renamed.
     public func outputFiles(_ output: String) throws(JournalError) -> [OutputFile] {
         try read("list files of output \(output)") {
-            let query = try statement("SELECT part_path, final_path, first_seq, last_seq, state, device, inode FROM output_files WHERE output = ?1 ORDER BY first_seq")
+            let query = try statement("SELECT part_path, final_path, first_seq, last_seq, state, device, inode, birth_ns FROM output_files WHERE output = ?1 ORDER BY first_seq")
             try query.bind(output, at: 1)
             var result: [OutputFile] = []
             while try query.step() {
@@ -94,7 +94,8 @@ extension Journal {
                     firstSequence: query.int64(at: 2), lastSequence: query.int64(at: 3),
                     sealed: query.string(at: 4) == "sealed",
                     identity: query.isNull(at: 5) || query.isNull(at: 6)
-                        ? nil : FileIdentity(device: UInt64(bitPattern: query.int64(at: 5)), inode: UInt64(bitPattern: query.int64(at: 6)))
+                        ? nil : FileIdentity(device: UInt64(bitPattern: query.int64(at: 5)), inode: UInt64(bitPattern: query.int64(at: 6)),
+                                             birth: query.isNull(at: 7) ? nil : query.int64(at: 7))
                 ))
             }
             return result
@@ -103,8 +104,8 @@ extension Journal {
 
     private func storeFile(_ output: String, _ file: OutputFile, state: String) throws {
         let upsert = try statement("""
-            INSERT OR REPLACE INTO output_files (output, part_path, final_path, first_seq, last_seq, state, device, inode)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            INSERT OR REPLACE INTO output_files (output, part_path, final_path, first_seq, last_seq, state, device, inode, birth_ns)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """)
         try upsert.bind(output, at: 1)
         try upsert.bind(file.partPath, at: 2)
@@ -115,9 +116,11 @@ extension Journal {
         if let identity = file.identity {
             try upsert.bind(Int64(bitPattern: identity.device), at: 7)
             try upsert.bind(Int64(bitPattern: identity.inode), at: 8)
+            if let birth = identity.birth { try upsert.bind(birth, at: 9) } else { try upsert.bindNull(at: 9) }
         } else {
             try upsert.bindNull(at: 7)
             try upsert.bindNull(at: 8)
+            try upsert.bindNull(at: 9)
         }
         _ = try upsert.step()
     }

@@ -112,6 +112,7 @@ enum JournalSchema {
         """
         ALTER TABLE output_files ADD COLUMN device INTEGER;
         ALTER TABLE output_files ADD COLUMN inode INTEGER;
+        ALTER TABLE output_files ADD COLUMN birth_ns INTEGER;
         """,
     ]
 

@@ -85,18 +85,29 @@ public struct OutputFile: Sendable, Equatable {
     }
 }
 
-/// A file's device and inode numbers: the same path on a restored or copied state directory's
-/// machine, or after someone replaced the file, names a different file.
+/// A file's device and inode numbers and its birth time: the same path on a restored or copied
+/// state directory's machine, or after someone replaced the file, names a different file (the
+/// birth time tells a new file apart even when it got the freed inode number back).
 public struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
     public var device: UInt64
     public var inode: UInt64
+    /// Nanoseconds since the epoch; nil where the file system does not record it.
+    public var birth: Int64?
 
-    public init(device: UInt64, inode: UInt64) {
+    public init(device: UInt64, inode: UInt64, birth: Int64? = nil) {
         self.device = device
         self.inode = inode
+        self.birth = birth
     }
 
-    public var description: String { "device \(device), inode \(inode)" }
+    /// Whether both name the same file: device and inode match, and the birth times where both know one.
+    public func isSameFile(as other: FileIdentity) -> Bool {
+        guard device == other.device, inode == other.inode else { return false }
+        guard let birth, let otherBirth = other.birth else { return true }
+        return birth == otherBirth
+    }
+
+    public var description: String { "device \(device), inode \(inode)" + (birth.map { ", born \($0) ns" } ?? "") }
 }
 
 /// Counts for `checkpoint show`, metrics and readiness.

@@ -146,7 +146,7 @@ public actor AppendFileSink: RecordSink {
         guard let present = PosixFile.identity(of: file.partPath) else {
             return "it no longer exists (moved away, or the state directory was restored on another machine)"
         }
-        guard present == recorded else {
+        guard present.isSameFile(as: recorded) else {
             return "it is not the file this state directory wrote (\(present), expected \(recorded)): replaced, or the state directory was restored or copied"
         }
         return nil

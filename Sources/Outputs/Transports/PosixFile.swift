@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CPosix
 import Foundation
 import Journal
 
@@ -88,18 +89,25 @@ public final class PosixFile {
         return Int64(st.st_size)
     }
 
-    /// Which file this is (device and inode).
+    /// Which file this is (device, inode, birth time).
     public func identity() throws(FileIOError) -> FileIdentity {
-        var st = stat()
-        if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
-        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        try Self.identity(ofDescriptor: fd, path: path)
     }
 
     /// The identity of the file at `path` now, or nil when there is none.
     public static func identity(of path: String) -> FileIdentity? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        return try? identity(ofDescriptor: fd, path: path)
+    }
+
+    private static func identity(ofDescriptor fd: Int32, path: String) throws(FileIOError) -> FileIdentity {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
+        var birth: Int64 = 0
+        let known = cposix_birth_time(fd, &birth) == 0
+        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), birth: known ? birth : nil)
     }
 
     /// Takes an exclusive advisory lock (`flock`) without waiting; false when another open file
