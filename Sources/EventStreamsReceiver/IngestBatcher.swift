@@ -104,7 +104,9 @@ actor IngestBatcher {
         if inserted > 0 { newEvents.increment(by: inserted) }
         if duplicates > 0 { duplicateEvents.increment(by: duplicates) }
         await health?.ok(EventStreamsReceiver.healthComponent, detail: "stored \(inserted) new events", progress: true)
-        if inserted > 0 { await reporter.journalChanged() }
+        if inserted > 0, let newest = waiters.lazy.flatMap(\.events).map(\.time).max() {
+            await reporter.journalChanged(MergeState.Arrival(receivedAt: receivedAt, newest: newest))
+        }
     }
 
     /// Runs on the journal's executor, so the look-ups and the transaction are one hop and nothing

@@ -63,8 +63,8 @@ public enum PipelineBuilder {
         if config.sources.monitor != nil { sources.append(.monitor) }
         if config.sources.eventStreams != nil { sources.append(.eventStreams) }
         let merger = try await Merger(
-            journal: journal, sources: sources, maxHold: config.merge.maxHold, outputs: wakeups,
-            clock: options.clock, logger: logger
+            journal: journal, sources: sources, maxHold: config.merge.maxHold, maxDelay: config.merge.maxDelay, outputs: wakeups,
+            clock: options.clock, health: health, logger: logger
         )
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = outputs.map {

@@ -16,13 +16,25 @@ public struct MonitorCursor: Sendable, Equatable {
     public var phase: Phase
     /// Newest event time ingested (or the point the poller is known to be settled up to).
     public var newest: Timestamp?
-    /// The last watermark reported: no event older than this is still expected.
+    /// Settled through here: every event older than this was visible when a completed window
+    /// started, so the next window need not start earlier (`lookback` before the poll).
     public var watermark: Timestamp?
+    /// Seen through here: every event visible in the API up to this time when the last window
+    /// started has been stored. What the poller reports to the merger; events that become visible
+    /// later with an older time are caught by the `lookback` overlap and released flagged late.
+    public var seen: Timestamp?
 
-    public init(phase: Phase, newest: Timestamp? = nil, watermark: Timestamp? = nil) {
+    public init(phase: Phase, newest: Timestamp? = nil, watermark: Timestamp? = nil, seen: Timestamp? = nil) {
         self.phase = phase
         self.newest = newest
         self.watermark = watermark
+        self.seen = seen
+    }
+
+    /// The watermark the merger gets: what the poller has seen (or, for a cursor written before
+    /// `seen` was kept, what it had settled).
+    public var reportedWatermark: Timestamp? {
+        seen ?? watermark
     }
 
     /// The stored form: a small JSON object.
@@ -37,6 +49,7 @@ public struct MonitorCursor: Sendable, Equatable {
         }
         if let newest { object["newest"] = newest.rfc3339 }
         if let watermark { object["watermark"] = watermark.rfc3339 }
+        if let seen { object["seen"] = seen.rfc3339 }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Array(data)
     }
@@ -55,12 +68,13 @@ public struct MonitorCursor: Sendable, Equatable {
         }
         newest = value["newest"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
         watermark = value["watermark"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
+        seen = value["seen"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
     }
 }
 
 extension MonitorCursor: CustomStringConvertible {
     public var description: String {
-        let mark = watermark.map { ", complete through \($0.rfc3339)" } ?? ""
+        let mark = (watermark.map { ", complete through \($0.rfc3339)" } ?? "") + (seen.map { ", seen through \($0.rfc3339)" } ?? "")
         switch phase {
         case .backfill(let day): return "backfilling, next day \(day)\(mark)"
         case .live: return "live, newest event \(newest?.rfc3339 ?? "none")\(mark)"

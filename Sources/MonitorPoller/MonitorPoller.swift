@@ -78,7 +78,7 @@ public final class MonitorPoller: Service, Sendable {
         await health?.register("source:monitor")
         var cursor = try await loadCursor()
         logger.info("Monitor poller starting", metadata: ["cursor": "\(cursor)"])
-        if let watermark = cursor.watermark {
+        if let watermark = cursor.reportedWatermark {
             await reporter.report(source, watermark: watermark)
         }
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -107,7 +107,7 @@ public final class MonitorPoller: Service, Sendable {
         let startedAt = clock.now()
         let window = plan.window(for: cursor, now: startedAt)
         guard let next = try await poll(window, cursor: cursor, startedAt: startedAt) else { return nil }
-        if let watermark = next.watermark {
+        if let watermark = next.reportedWatermark {
             watermarkLag.record(clock.now().duration(since: watermark).secondsDouble)
             await reporter.report(source, watermark: watermark)
         }
@@ -123,7 +123,7 @@ public final class MonitorPoller: Service, Sendable {
         var pages = 0
         var fetched = 0
         while true {
-            let page = try await fetchWithRetry(url)
+            let page = try await fetchWithRetry(url, seen: cursor.reportedWatermark)
             pages += 1
             fetched += page.events.count
             for event in page.events where event.timeSource == .event {
@@ -137,10 +137,13 @@ public final class MonitorPoller: Service, Sendable {
                 nextCursor = after
                 checkpoint = SourceCheckpoint(source: source, state: after.encoded())
             }
-            let result = try await journal.append(page.events, receivedAt: clock.now(), checkpoint: checkpoint)
+            let receivedAt = clock.now()
+            let result = try await journal.append(page.events, receivedAt: receivedAt, checkpoint: checkpoint)
             inserted.increment(by: result.inserted)
             duplicates.increment(by: result.duplicates)
-            if result.inserted > 0 { await reporter.journalChanged() }
+            if result.inserted > 0, let newestOnPage = page.events.map(\.time).max() {
+                await reporter.journalChanged(MergeState.Arrival(receivedAt: receivedAt, newest: newestOnPage))
+            }
             if let nextCursor {
                 logger.debug("Monitor window complete", metadata: [
                     "start": "\(window.start)", "pages": "\(pages)", "events": "\(fetched)", "cursor": "\(nextCursor)",
@@ -152,8 +155,9 @@ public final class MonitorPoller: Service, Sendable {
         }
     }
 
-    /// One page, retrying what is worth retrying; 401/403 and other 4xx end the poller.
-    func fetchWithRetry(_ url: String) async throws -> MonitorPage {
+    /// One page, retrying what is worth retrying; 401/403 and other 4xx end the poller. While it
+    /// retries, the lag gauge keeps growing from `seen`, the last watermark reported.
+    func fetchWithRetry(_ url: String, seen: Timestamp? = nil) async throws -> MonitorPage {
         var backoff = settings.retry
         while true {
             requests.increment()
@@ -162,6 +166,7 @@ public final class MonitorPoller: Service, Sendable {
                 return page
             } catch where error.isRetryable {
                 retries.increment()
+                if let seen { watermarkLag.record(clock.now().duration(since: seen).secondsDouble) }
                 let delay = backoff.nextDelay(retryAfter: error.retryAfter)
                 logger.warning("Monitor request failed; retrying", metadata: [
                     "error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)",

@@ -88,13 +88,15 @@ public struct PollPlan: Sendable, Equatable {
         switch window.kind {
         case .backfillDay(let day):
             let mark = day.next.startOfDay.subtracting(.milliseconds(1))
-            return MonitorCursor(phase: .backfill(day.next), newest: nil, watermark: Self.later(previous.watermark, min(mark, settled)))
+            return MonitorCursor(phase: .backfill(day.next), newest: nil, watermark: Self.later(previous.watermark, min(mark, settled)),
+                                 seen: Self.later(previous.seen, min(mark, pollStartedAt)))
         case .live:
             // Every event older than `settled` was visible when this window started, so the next
             // window may start at `settled` without missing one that becomes visible late.
             var newest = Self.later(previous.newest, newestSeen) ?? settled
             if case .backfill(let day) = previous.phase { newest = max(newest, day.startOfDay) }
-            return MonitorCursor(phase: .live, newest: newest, watermark: Self.later(previous.watermark, settled))
+            return MonitorCursor(phase: .live, newest: newest, watermark: Self.later(previous.watermark, settled),
+                                 seen: Self.later(previous.seen, pollStartedAt))
         }
     }
 

@@ -22,7 +22,7 @@ actor RecordingReporter: WatermarkReporter {
         watermarkWaiters.removeAll()
     }
 
-    func journalChanged() {
+    func journalChanged(_ arrival: MergeState.Arrival) {
         journalChanges += 1
     }
 

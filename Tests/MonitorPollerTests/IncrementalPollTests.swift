@@ -12,7 +12,7 @@ import TwilioSimulator
 actor RecordingReporter: WatermarkReporter {
     var watermarks: [Timestamp] = []
     func report(_ source: SourceID, watermark: Timestamp) { watermarks.append(watermark) }
-    func journalChanged() {}
+    func journalChanged(_ arrival: MergeState.Arrival) {}
 }
 
 @Suite("Monitor poller against the simulator", .serialized)

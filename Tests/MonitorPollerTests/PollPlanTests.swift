@@ -22,6 +22,7 @@ struct PollPlanTests {
             days.append(d)
             cursor = plan.cursor(after: window, previous: cursor, newestSeen: nil, pollStartedAt: now)
             #expect(cursor.watermark == d.next.startOfDay.subtracting(.milliseconds(1)))
+            #expect(cursor.reportedWatermark == d.next.startOfDay.subtracting(.milliseconds(1)), "a fetched day is seen to its end")
         }
         #expect(days == [day, day.next, day.next.next])
         let live = plan.window(for: cursor, now: now)
@@ -30,7 +31,7 @@ struct PollPlanTests {
         #expect(live.end == nil)
     }
 
-    @Test("live windows start lookback before the newest event, and the watermark trails the poll by lookback")
+    @Test("live windows start lookback before the newest event; they settle lookback behind the poll but report what they saw: the poll's start")
     func liveWindows() {
         let now = day.startOfDay.adding(.seconds(12 * 3600))
         let cursor = MonitorCursor(phase: .live, newest: now.subtracting(.seconds(30)), watermark: nil)
@@ -40,6 +41,11 @@ struct PollPlanTests {
         let after = plan.cursor(after: window, previous: cursor, newestSeen: now.subtracting(.seconds(5)), pollStartedAt: now)
         #expect(after.newest == now.subtracting(.seconds(5)))
         #expect(after.watermark == now.subtracting(.seconds(600)))
+        #expect(after.seen == now)
+        #expect(after.reportedWatermark == now, "the merger is not held back by the re-fetch overlap")
+        #expect(MonitorCursor(encoded: after.encoded()) == after, "seen is stored with the cursor")
+        let old = MonitorCursor(phase: .live, newest: now, watermark: now.subtracting(.seconds(600)))
+        #expect(old.reportedWatermark == old.watermark, "a cursor from before `seen` reports what it settled")
     }
 
     @Test("a quiet account does not widen the window: the next window starts where the last one was settled")

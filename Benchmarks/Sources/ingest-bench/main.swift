@@ -7,11 +7,11 @@ import TwilioSimulator
 // Load client for the Event Streams endpoint: C concurrent clients each POST signed JSON arrays
 // of B CloudEvents (IAM ip.blocked) until R requests are done; prints throughput and latency
 // percentiles. Every event id is unique, so the forwarder should end up with exactly R x B.
-//   ingest-bench <public_url> <auth_token> [clients=16] [batch=50] [requests=4000]
+//   ingest-bench <public_url> <auth_token> [clients=16] [batch=50] [requests=4000] [id_prefix=bench]
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: ingest-bench <public_url> <auth_token> [clients] [batch] [requests]\n".utf8))
+    FileHandle.standardError.write(Data("usage: ingest-bench <public_url> <auth_token> [clients] [batch] [requests] [id_prefix]\n".utf8))
     exit(64)
 }
 let url = arguments[1]
@@ -19,13 +19,15 @@ let token = arguments[2]
 let clients = arguments.count > 3 ? Int(arguments[3]) ?? 16 : 16
 let batch = arguments.count > 4 ? Int(arguments[4]) ?? 50 : 50
 let requests = arguments.count > 5 ? Int(arguments[5]) ?? 4000 : 4000
+/// Distinct prefixes keep the ids of several runs against one forwarder apart.
+let idPrefix = arguments.count > 6 ? arguments[6] : "bench"
 
 /// One request body: a JSON array of `batch` IAM ip.blocked CloudEvents.
 func body(request: Int, time: String, now: Int64) -> [UInt8] {
     var text = "["
     for k in 0..<batch {
         if k > 0 { text += "," }
-        let id = String(format: "bench-%08d-%04d", request, k)
+        let id = idPrefix + String(format: "-%08d-%04d", request, k)
         let ip = "198.51.\(request % 250).\(k % 250)"
         text += """
         {"specversion":"1.0","type":"com.twilio.iam.ip.blocked","source":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","id":"\(id)",\

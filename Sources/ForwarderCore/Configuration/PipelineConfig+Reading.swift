@@ -72,10 +72,12 @@ extension LogConfig {
 }
 
 extension MergeConfig {
-    static let keys = ["max_hold"]
+    static let keys = ["max_hold", "max_delay"]
 
     static func read(_ mapping: ConfigMapping) -> MergeConfig {
-        MergeConfig(maxHold: mapping.duration("max_hold") ?? MergeConfig().maxHold)
+        let defaults = MergeConfig()
+        return MergeConfig(maxHold: mapping.duration("max_hold") ?? defaults.maxHold,
+                           maxDelay: mapping.duration("max_delay", atLeast: .milliseconds(1)) ?? defaults.maxDelay)
     }
 }
 

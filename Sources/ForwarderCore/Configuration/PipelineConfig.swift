@@ -80,10 +80,15 @@ public enum LogFormat: String, Sendable, Equatable, CaseIterable {
 
 /// How long the merger holds events back to release them in time order.
 public struct MergeConfig: Sendable, Equatable {
+    /// A source whose watermark has not moved for this long stops holding the others back.
     public var maxHold: Duration
+    /// The longest any event waits in the journal for the others to be ordered before it
+    /// (`max_delay`); events that arrive behind what was released are released at once, late.
+    public var maxDelay: Duration
 
-    public init(maxHold: Duration = .seconds(120)) {
+    public init(maxHold: Duration = .seconds(120), maxDelay: Duration = .seconds(1)) {
         self.maxHold = maxHold
+        self.maxDelay = maxDelay
     }
 }
 

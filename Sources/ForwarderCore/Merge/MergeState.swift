@@ -1,11 +1,27 @@
-/// The merger's decision state: each source's watermark and the release frontier. No I/O, no clock.
+/// The merger's decision state: each source's watermark, what entered the journal and is not
+/// released yet, and the release frontier. No I/O, no clock.
 ///
 /// A source's watermark says "no event older than this is still expected from me". Everything
 /// with `time <= frontier` has been released; the frontier moves up to the minimum watermark of
 /// the sources that are not stalled (a source whose watermark has not moved for longer than
-/// `maxHold` stops holding the others back). A row that shows up with `time <= frontier` was
-/// missed by its turn: it is released next and flagged late.
+/// `maxHold` stops holding the others back) — and, whatever the watermarks, far enough that no
+/// event waits in the journal longer than `maxDelay` after it arrived (never past `now`, so an
+/// event dated in the future waits for its time rather than making everything after it late).
+/// A row that shows up with `time <= frontier` was missed by its turn: it is released next and
+/// flagged late.
 public struct MergeState: Sendable, Equatable {
+    /// Events that entered the journal together (one page, one group commit): when they arrived
+    /// and the newest event time among them.
+    public struct Arrival: Sendable, Equatable {
+        public var receivedAt: Timestamp
+        public var newest: Timestamp
+
+        public init(receivedAt: Timestamp, newest: Timestamp) {
+            self.receivedAt = receivedAt
+            self.newest = newest
+        }
+    }
+
     /// Progress of one source as the merger sees it.
     public struct SourceProgress: Sendable, Equatable {
         /// Nil until the source reports its first watermark.
@@ -17,11 +33,50 @@ public struct MergeState: Sendable, Equatable {
     public private(set) var frontier: Timestamp
     public private(set) var sources: [SourceID: SourceProgress]
     public var maxHold: Duration
+    /// The longest an event waits in the journal for the others to be ordered before it.
+    public var maxDelay: Duration
+    /// Arrivals with an event after the frontier, oldest first.
+    public private(set) var arrivals: [Arrival] = []
 
-    public init(frontier: Timestamp = .distantPast, sources: [SourceID], maxHold: Duration, now: Timestamp) {
+    public init(frontier: Timestamp = .distantPast, sources: [SourceID], maxHold: Duration, maxDelay: Duration = .seconds(1), now: Timestamp) {
         self.frontier = frontier
         self.maxHold = maxHold
+        self.maxDelay = maxDelay
         self.sources = Dictionary(uniqueKeysWithValues: sources.map { ($0, SourceProgress(watermark: nil, lastAdvanced: now)) })
+    }
+
+    /// Records events that entered the journal; by `arrival.receivedAt + maxDelay` they are released.
+    public mutating func arrived(_ arrival: Arrival) {
+        guard arrival.newest > frontier else { return }
+        if let last = arrivals.last, last.receivedAt > arrival.receivedAt {
+            let index = arrivals.firstIndex { $0.receivedAt > arrival.receivedAt } ?? arrivals.endIndex
+            arrivals.insert(arrival, at: index)
+        } else {
+            arrivals.append(arrival)
+        }
+    }
+
+    /// How far the delay bound alone moves the frontier now: to the newest event of every arrival
+    /// that has waited `maxDelay`, but not past `now`.
+    func delayBound(now: Timestamp) -> Timestamp? {
+        let due = now.subtracting(maxDelay)
+        var bound: Timestamp?
+        for arrival in arrivals {
+            guard arrival.receivedAt <= due else { break }
+            bound = max(bound ?? arrival.newest, arrival.newest)
+        }
+        return bound.map { min($0, now) }
+    }
+
+    /// When the delay bound next has something to release, if ever: the oldest waiting arrival's
+    /// deadline (or, for events dated after it, their time).
+    public func nextDeadline() -> Timestamp? {
+        arrivals.lazy.map { max($0.receivedAt.adding(self.maxDelay), $0.newest) }.min()
+    }
+
+    /// When the oldest event still waiting for release arrived (the merge's delay is now minus this).
+    public var oldestWaiting: Timestamp? {
+        arrivals.first?.receivedAt
     }
 
     /// Records a source's watermark; watermarks never move backwards.
@@ -55,13 +110,15 @@ public struct MergeState: Sendable, Equatable {
             let w = progress.watermark ?? .distantPast
             minimum = min(minimum ?? w, w)
         }
-        let target = anyActive ? (minimum ?? .distantPast) : (maximum ?? .distantPast)
+        var target = anyActive ? (minimum ?? .distantPast) : (maximum ?? .distantPast)
+        if let bound = delayBound(now: now) { target = max(target, bound) }
         return max(frontier, target)
     }
 
     /// Records that everything up to `newFrontier` has been released.
     public mutating func didRelease(upTo newFrontier: Timestamp) {
         frontier = max(frontier, newFrontier)
+        arrivals.removeAll { $0.newest <= frontier }
     }
 
     /// Whether a row with this time, released now, is late.
@@ -92,10 +149,11 @@ public struct MergeKey: Hashable, Comparable, Sendable {
 
 extension MergeState {
     /// Releases from an in-memory set of pending rows (the journal does the same in SQL): every
-    /// row with `time <= releasableFrontier(now:)`, in merge order, late rows flagged. Removes
-    /// the released rows from `pending`.
-    public mutating func release(from pending: inout [MergeKey], now: Timestamp) -> [(key: MergeKey, late: Bool)] {
-        let target = releasableFrontier(now: now)
+    /// row with `time <= releasableFrontier(now:)` (or every row, on a clean stop), in merge
+    /// order, late rows flagged. Removes the released rows from `pending`.
+    public mutating func release(from pending: inout [MergeKey], now: Timestamp, everything: Bool = false) -> [(key: MergeKey, late: Bool)] {
+        var target = releasableFrontier(now: now)
+        if everything, let newest = pending.map(\.time).max() { target = max(target, newest) }
         var ready: [MergeKey] = []
         pending.removeAll { row in
             if row.time <= target {

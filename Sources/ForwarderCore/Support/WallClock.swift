@@ -17,6 +17,7 @@ public struct WallClock: Sendable {
 /// Receives a source's watermark: "no event older than this is still expected from me".
 public protocol WatermarkReporter: Sendable {
     func report(_ source: SourceID, watermark: Timestamp) async
-    /// New rows were committed to the journal; the merger may have work.
-    func journalChanged() async
+    /// New rows were committed to the journal; the merger may have work, and must release them
+    /// within its delay bound of `arrival.receivedAt`.
+    func journalChanged(_ arrival: MergeState.Arrival) async
 }
