@@ -17,9 +17,10 @@ SIM_PORT=${SIM_PORT:-18621}
 PORT=${PORT:-18622}
 RESULTS=${RESULTS:-$PWD/Benchmarks/results}
 
-swift build -c release --product siem-forwarder >/dev/null
-swift build -c release --product ingest-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+SCRATCH=${SCRATCH:-.build}
+swift build -c release --scratch-path "$SCRATCH" --product siem-forwarder >/dev/null
+swift build -c release --scratch-path "$SCRATCH" --product ingest-bench >/dev/null
+bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 work=$(mktemp -d)
 mkdir -p "$RESULTS"
 csv="$RESULTS/soak-$(date -u +%Y%m%dT%H%M%SZ).csv"

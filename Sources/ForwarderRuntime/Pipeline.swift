@@ -63,9 +63,28 @@ public final class Pipeline: Sendable {
 
     private func cleanup() async {
         try? await httpClient?.shutdown()
+        let summary = await deliverySummary()
         await journal.close()
         lock.release()
-        logger.info("Forwarder stopped")
+        if summary.isEmpty {
+            logger.info("Forwarder stopped; every output delivered everything")
+        } else {
+            logger.warning("Forwarder stopped; \(summary.joined(separator: "; ")): they continue from there on the next start")
+        }
+    }
+
+    /// What each output left undelivered (nothing waits for release after a clean stop), one
+    /// phrase per output that could not deliver.
+    private func deliverySummary() async -> [String] {
+        var lines: [String] = []
+        if let waiting = try? await journal.stats().pending, waiting > 0 {
+            lines.append("\(waiting) events were not released")
+        }
+        for output in outputs {
+            guard let backlog = try? await journal.backlog(of: output.name), backlog.released > backlog.committed else { continue }
+            lines.append("output \(output.name) could not deliver \(backlog.released - backlog.committed) events (from sequence \(backlog.committed + 1))")
+        }
+        return lines
     }
 }
 
