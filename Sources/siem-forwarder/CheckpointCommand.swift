@@ -70,9 +70,11 @@ struct CheckpointCommand: AsyncParsableCommand {
                 let cursor = try await journal.checkpoint(of: .monitor).flatMap { MonitorCursor(encoded: $0) }
                 let stats = try await journal.stats()
                 let positions = try await journal.outputPositions()
+                let waiting = try await journal.pendingSummary()
                 await journal.close()
                 print("journal: \(journal.path)")
-                print("  events stored: \(stats.events), waiting for release: \(stats.pending), last release sequence: \(stats.lastSequence)")
+                let age = waiting.map { ", the oldest arrived \(Int(WallClock.system.now().duration(since: $0.oldestReceived).secondsDouble)) s ago" } ?? ""
+                print("  events stored: \(stats.events), waiting for release: \(stats.pending)\(age), last release sequence: \(stats.lastSequence)")
                 print("  merge frontier: \(stats.frontier == .distantPast ? "none yet" : stats.frontier.rfc3339)")
                 if config.sources.monitor != nil {
                     print("monitor cursor: \(cursor.map { "\($0)" } ?? "none (first run backfills from start_from/backfill)")")

@@ -34,8 +34,8 @@ struct DemoCommand: AsyncParsableCommand {
         simulatorConfig.eventsPerMinute = 120
         simulatorConfig.maxVisibilityDelay = .seconds(3)
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: logger)
-        print("Twilio simulator: \(simulator.baseURL) (Monitor: 2 days of history, 120 new events a minute;"
-            + " Event Streams: 240 signed CloudEvents a minute to port \(port))")
+        print("Twilio simulator: \(simulator.baseURL) (Monitor: 2 days of history and about 120 new events a minute;"
+            + " Event Streams: about 240 signed CloudEvents a minute to port \(port))")
 
         var environment = ProcessInfo.processInfo.environment
         environment["SIMULATOR_URL"] = simulator.baseURL
@@ -62,16 +62,32 @@ struct DemoCommand: AsyncParsableCommand {
         print("Forwarding for \(duration) s into \(outputDir) ...")
         let running = Task { try await pipeline.run() }
         try? await Task.sleep(for: .seconds(duration))
+        // Twilio's side stops first, so the counts below are final: what was served and
+        // acknowledged is exactly what the clean stop must have delivered.
+        await simulator.pauseLiveEvents()
+        await simulator.pauseDeliveries()
+        await simulator.waitUntilAllVisible()
+        await simulator.waitUntilDeliveriesSettled()
+        // The poller picks up what became visible last within a poll or two.
+        let visible = await simulator.groundTruthIDs().count + simulator.deliveries().filter(\.acknowledged).count
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, ((try? await pipeline.journal.stats().events) ?? 0) < visible {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         await pipeline.shutdown()
         let result = await running.result
+        let served = await simulator.groundTruthIDs().count
+        let acknowledged = await simulator.deliveries().filter(\.acknowledged).count
         await simulator.stop()
         if case .failure(let error) = result {
             throw fail("The demo pipeline failed: \(error)", code: ExitStatus.runtimeFailure)
         }
-        try report(outputDir: outputDir, config: pipelineConfig)
+        print("\nIn \(duration) s the simulator served \(served) Monitor events and Event Streams delivered \(acknowledged) CloudEvents"
+              + " that the forwarder acknowledged: \(served + acknowledged) events for every output.")
+        try report(outputDir: outputDir, config: pipelineConfig, expected: served + acknowledged)
     }
 
-    private func report(outputDir: String, config: PipelineConfig) throws {
+    private func report(outputDir: String, config: PipelineConfig, expected: Int) throws {
         print("\nWrote:")
         let fm = FileManager.default
         var samples: [(String, String)] = []
@@ -96,7 +112,8 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             let split = datasets.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            print("  \(output.name) (\(output.format.name)): \(names.count) files, \(lines) events (\(split)) in \(directory)/")
+            let verdict = lines == expected ? "all of them" : "\(expected - lines) missing"
+            print("  \(output.name) (\(output.format.name)): \(lines) events, \(verdict) (\(split)), in \(names.count) files in \(directory)/")
             if let sample { samples.append((output.format.name, sample)) }
         }
         for (format, sample) in samples {

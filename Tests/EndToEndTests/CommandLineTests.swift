@@ -87,5 +87,11 @@ struct CommandLineTests {
         let cefIDs = try lines("cef").compactMap { try parseCEF($0).extensions["externalId"] }
         #expect(cefIDs.count == ids.count && Set(cefIDs) == Set(ids))
         #expect(result.stdout.contains("One rfc5424 record") && result.stdout.contains("One cef record"))
+        // What it says it wrote is what it wrote.
+        let summary = try #require(result.stdout.split(separator: "\n").first { $0.contains("events for every output") })
+        #expect(summary.contains(": \(ids.count) events for every output"), "\(summary) vs \(ids.count) in the files")
+        for output in ["splunk", "syslog-archive", "arcsight"] {
+            #expect(result.stdout.contains("  \(output) (") && result.stdout.contains("\(ids.count) events, all of them"), "\(result.stdout)")
+        }
     }
 }
