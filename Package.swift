@@ -146,6 +146,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // End-to-end latency of the binary (Benchmarks/latency.sh drives it).
+        .executableTarget(
+            name: "latency-bench",
+            dependencies: [
+                "TwilioSimulator", "Journal",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/Sources/latency-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // Load client for the Event Streams endpoint (Benchmarks/ingest.sh drives it).
         .executableTarget(
             name: "ingest-bench",

@@ -34,6 +34,16 @@ extension TwilioSimulator {
         return ids
     }
 
+    /// When each Monitor event visible now became visible (epoch milliseconds), by sid: the
+    /// moment from which a latency is measured.
+    public func visibilityTimes() async -> [String: Int64] {
+        var times: [String: Int64] = [:]
+        forEachVisibleChunk { chunk in
+            for record in chunk { times[record.sid.string(prefix: "AE")] = record.visibleAtMs }
+        }
+        return times
+    }
+
     /// Exactly what `GET /simulator/events` returns: one JSON object per element, newest first.
     public func groundTruthLines() async -> [String] {
         let json = EventJSON(catalog: monitor.catalog, baseURL: baseURL)
