@@ -39,7 +39,7 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var text = "Journal \(path) could not \(operation): \(underlying)"
         if isBusy { text += " (is another forwarder using the same state.dir?)" }
-        if isDamaged { text += " — " + Self.repairAdvice }
+        if isDamaged, operation != "be repaired" { text += " — " + Self.repairAdvice }
         return text
     }
 }

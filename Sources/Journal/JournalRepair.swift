@@ -24,6 +24,16 @@ public enum JournalRepair {
         public var tables: [TableReport]
         /// Events whose release record was lost: released again, so an output may get them twice.
         public var releasedAgain: Int
+        /// Events whose release record was lost but that every output had delivered (nothing waited
+        /// for release that the copy could not read): not released again.
+        public var alreadyDelivered: Int = 0
+        /// Event rows that could not be read but whose id (and time) the indexes still had: kept
+        /// as placeholders, so a re-fetch does not forward them twice.
+        public var keptIDs: Int = 0
+        /// Of those, the ones some output had not delivered yet: lost from this journal, with the
+        /// oldest event time among them (where to re-fetch Monitor events from).
+        public var lostUndelivered: Int = 0
+        public var oldestLost: Timestamp?
         /// Outputs whose position could not be read: they start again from the beginning.
         public var outputsWithoutPosition: [String]
         public var cursorLost: Bool
@@ -34,6 +44,16 @@ public enum JournalRepair {
                     ? "" : ", unreadable rowids " + table.unreadable.prefix(5).map { "\($0.lowerBound)…\($0.upperBound)" }.joined(separator: ", ")
                         + (table.unreadable.count > 5 ? " and \(table.unreadable.count - 5) more ranges" : "")
                 return "\(table.table): \(table.copied) rows copied\(gaps)"
+            }
+            if keptIDs > 0 {
+                lines.append("\(keptIDs) unreadable event rows still had their id in an index: kept, so fetching them again does not forward them twice")
+            }
+            if lostUndelivered > 0 {
+                let from = oldestLost.map { " (the oldest from \($0.rfc3339); `checkpoint reset --to \(String($0.rfc3339.prefix(10)))` fetches Monitor events again from that day)" } ?? ""
+                lines.append("\(lostUndelivered) of them had not reached every output and are lost from this journal\(from)")
+            }
+            if alreadyDelivered > 0 {
+                lines.append("\(alreadyDelivered) events lost their release record; every output had delivered them, so they are not sent again")
             }
             if releasedAgain > 0 {
                 lines.append("\(releasedAgain) events lost their release record and are released again: an output may receive them twice (same event.id)")
@@ -72,7 +92,11 @@ public enum JournalRepair {
                 for table in copiedTables {
                     report.tables.append(try copy(table, from: source, to: target))
                 }
-                report.releasedAgain = try rebuildDerivedState(target)
+                let pending = try copyPending(from: source, to: target)
+                report.tables.append(pending)
+                let unreadable = report.tables.first { $0.table == "events" }?.unreadable ?? []
+                try keepLostIDs(unreadable, from: source, to: target, report: &report)
+                (report.releasedAgain, report.alreadyDelivered) = try rebuildDerivedState(target, pendingComplete: pending.unreadable.isEmpty)
             }
             func damaged(_ table: String) -> Bool { report.tables.first { $0.table == table }?.unreadable.isEmpty == false }
             let cursors = try count(target, "SELECT count(*) FROM source_state WHERE source = 'monitor'")
@@ -195,16 +219,99 @@ public enum JournalRepair {
         return report
     }
 
-    /// Drops releases of events that were lost, queues every event without a release again, and
-    /// restores the merge's progress when its row was lost. Returns how many events are queued
-    /// again although their release may have been delivered.
-    static func rebuildDerivedState(_ db: SQLiteConnection) throws -> Int {
-        try db.execute("DELETE FROM releases WHERE event NOT IN (SELECT id FROM events)")
-        try db.execute("""
-            INSERT OR IGNORE INTO pending (time_ms, dedup_key, event)
-            SELECT time_ms, dedup_key, id FROM events WHERE id NOT IN (SELECT event FROM releases)
+    /// For event rows that could not be read, takes their dedup key and time from the indexes
+    /// (which live on other pages) and stores placeholders that hold no payload: the journal still
+    /// deduplicates them, and no output ever reads one (a placeholder some output had not
+    /// delivered is counted lost and taken out of the release order).
+    static func keepLostIDs(_ ranges: [ClosedRange<Int64>], from source: SQLiteConnection, to target: SQLiteConnection,
+                            report: inout Report) throws {
+        guard !ranges.isEmpty else { return }
+        func inRanges(_ id: Int64) -> Bool { ranges.contains { $0.contains(id) } }
+        var keys: [Int64: String] = [:]
+        var times: [Int64: Int64] = [:]
+        let unique = try? source.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL")
+        let uniqueIndex = (try? unique?.step()) == true ? unique?.string(at: 0) : nil
+        if let uniqueIndex, let scan = try? source.prepare("SELECT rowid, dedup_key FROM events INDEXED BY \(uniqueIndex)") {
+            while (try? scan.step()) == true {
+                let id = scan.int64(at: 0)
+                if inRanges(id) { keys[id] = scan.string(at: 1) }
+            }
+        }
+        if let scan = try? source.prepare("SELECT rowid, time_ms FROM events INDEXED BY events_time") {
+            while (try? scan.step()) == true {
+                let id = scan.int64(at: 0)
+                if inRanges(id) { times[id] = scan.int64(at: 1) }
+            }
+        }
+        guard !keys.isEmpty else { return }
+        let slowest = try count(target, "SELECT coalesce(min(seq), 0) FROM output_positions")
+        let insert = try target.prepare("""
+            INSERT OR IGNORE INTO events (id, dedup_key, event_id, origin, time_ms, time_source, received_ms, type, raw)
+            VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, 'unreadable', x'')
             """)
-        let queued = try count(db, "SELECT count(*) FROM pending")
+        let release = try target.prepare("SELECT seq FROM releases WHERE event = ?1")
+        let unrelease = try target.prepare("DELETE FROM releases WHERE event = ?1")
+        let unqueue = try target.prepare("DELETE FROM pending WHERE event = ?1")
+        var below = try count(target, "SELECT min(0, coalesce(min(seq), 0)) FROM releases")
+        let parkRelease = try target.prepare("INSERT INTO releases (seq, event, late) VALUES (?1, ?2, 0)")
+        for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
+            let eventStreams = key.hasPrefix("ce:")
+            let eventID = eventStreams ? String(key[(key.firstIndex(of: "\n").map { key.index(after: $0) } ?? key.startIndex)...]) : key
+            let time = times[id] ?? 0
+            try insert.run([.integer(id), .text(key), .text(eventID), .integer(eventStreams ? 1 : 0), .integer(time)])
+            report.keptIDs += 1
+            release.reset()
+            try release.bind(id, at: 1)
+            let seq: Int64? = try release.step() ? release.int64(at: 0) : nil
+            release.reset()
+            if let seq, seq <= slowest { continue }  // every output had it
+            report.lostUndelivered += 1
+            if time > 0 { report.oldestLost = min(report.oldestLost ?? Timestamp(epochMilliseconds: time), Timestamp(epochMilliseconds: time)) }
+            try unrelease.run([.integer(id)])
+            try unqueue.run([.integer(id)])
+            below -= 1
+            try parkRelease.run([.integer(below), .integer(id)])
+        }
+    }
+
+    /// Copies the release queue (a table without rowids) by key order; a read that fails marks it
+    /// incomplete, and the rest of it is derived from events and releases instead.
+    static func copyPending(from source: SQLiteConnection, to target: SQLiteConnection) throws -> TableReport {
+        var report = TableReport(table: "pending", copied: 0, unreadable: [])
+        let insert = try target.prepare("INSERT OR IGNORE INTO pending (time_ms, dedup_key, event) VALUES (?1, ?2, ?3)")
+        do {
+            let select = try source.prepare("""
+                SELECT time_ms, dedup_key, event FROM pending WHERE (time_ms, dedup_key) > (?1, ?2) ORDER BY time_ms, dedup_key LIMIT 512
+                """)
+            var after: (Int64, String) = (Int64.min, "")
+            while true {
+                select.reset()
+                try select.bind(after.0, at: 1)
+                try select.bind(after.1, at: 2)
+                var rows = 0
+                while try select.step() {
+                    let key = (select.int64(at: 0), select.string(at: 1) ?? "")
+                    try insert.run([.integer(key.0), .text(key.1), .integer(select.int64(at: 2))])
+                    after = key
+                    rows += 1
+                    report.copied += 1
+                }
+                if rows < 512 { break }
+            }
+        } catch {
+            report.unreadable.append(0...Int64.max)
+        }
+        return report
+    }
+
+    /// Drops releases of events that were lost and restores the merge's progress when its row was
+    /// lost, then decides about events with neither a release nor a place in the queue: their
+    /// release record was lost. When the queue was read whole and every output had delivered
+    /// everything released, they were delivered: they stay released. Otherwise they are queued
+    /// again (an output may get them twice; none is lost). Returns (queued again, left delivered).
+    static func rebuildDerivedState(_ db: SQLiteConnection, pendingComplete: Bool) throws -> (Int, Int) {
+        try db.execute("DELETE FROM releases WHERE event NOT IN (SELECT id FROM events)")
+        try db.execute("DELETE FROM pending WHERE event NOT IN (SELECT id FROM events)")
         let lastSequence = try count(db, "SELECT coalesce(max(seq), 0) FROM releases")
         if try count(db, "SELECT count(*) FROM merge_state") == 0 {
             let frontier = try count(db, "SELECT coalesce(max(e.time_ms), -4611686018427387904) FROM releases r JOIN events e ON e.id = r.event")
@@ -212,10 +319,23 @@ public enum JournalRepair {
         } else {
             try db.execute("UPDATE merge_state SET last_seq = max(last_seq, \(lastSequence))")
         }
-        // Queued events at or before the frontier had been released (their record is lost) or
-        // arrived late; either way they go out again, flagged late.
-        return Int(try count(db, "SELECT count(*) FROM pending WHERE time_ms <= (SELECT frontier_ms FROM merge_state)"))
-            .clamped(to: 0...Int(queued))
+        let orphans = "FROM events WHERE id NOT IN (SELECT event FROM releases) AND id NOT IN (SELECT event FROM pending)"
+        // Newer than the frontier: certainly never released.
+        try db.execute("INSERT OR IGNORE INTO pending (time_ms, dedup_key, event) SELECT time_ms, dedup_key, id \(orphans) AND time_ms > (SELECT frontier_ms FROM merge_state)")
+        let ambiguous = Int(try count(db, "SELECT count(*) \(orphans)"))
+        guard ambiguous > 0 else { return (0, 0) }
+        let released = try count(db, "SELECT last_seq FROM merge_state")
+        let slowest = try count(db, "SELECT coalesce(min(seq), 0) FROM output_positions")
+        let positions = try count(db, "SELECT count(*) FROM output_positions")
+        if pendingComplete, positions > 0, slowest >= released {
+            // They keep a release record below every output's position (so retention can prune
+            // them) that no output reads again.
+            let below = try count(db, "SELECT min(0, coalesce(min(seq), 0)) FROM releases")
+            try db.execute("INSERT INTO releases (seq, event, late) SELECT \(below) - row_number() OVER (ORDER BY id), id, 0 \(orphans)")
+            return (0, ambiguous)
+        }
+        try db.execute("INSERT OR IGNORE INTO pending (time_ms, dedup_key, event) SELECT time_ms, dedup_key, id \(orphans)")
+        return (ambiguous, 0)
     }
 }
 

@@ -127,7 +127,7 @@ struct StateSafetyTests {
         #expect(again.status == 0, "\(again.stderr.suffix(2000))")
         let ids = try eventIDs(in: dir.path + "/out")
         #expect(Set(ids) == truth.union(added), "the events after the repair arrive")
-        #expect(exactlyOnceProblem(ids.sorted(), expected: Array(truth.union(added)).sorted()) == nil)
+        #expect(exactlyOnceProblem(ids.sorted(), expected: Array(truth.union(added)).sorted()) == nil, "\(repair.stdout)")
         await simulator.stop()
     }
 
