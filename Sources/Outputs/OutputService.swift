@@ -112,21 +112,22 @@ public final class OutputService: Service, Sendable {
             }
         }
         guard !Task.isCancelled else { return }
+        // Stopping while waiting to retry: one last attempt (bounded like any drain), so what the
+        // merger released before the stop is delivered if the fault has cleared meanwhile.
+        do {
+            try await deliver()
+            return
+        } catch {
+            lastFailure = error
+        }
         if drainOnStop == nil {
-            // `run --once` promises everything delivered: one last attempt, and failing it is an error.
-            do {
-                try await deliver()
-                return
-            } catch {
-                throw OutputIncomplete(output: name, sequence: await progress.sequence, reason: "\(error)")
-            }
+            // `run --once` promises everything delivered: failing the last attempt is an error.
+            throw OutputIncomplete(output: name, sequence: await progress.sequence, reason: "\(lastFailure.map { "\($0)" } ?? "stopped")")
         }
-        if let lastFailure {
-            let committed = await progress.sequence
-            logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
-                "error": "\(lastFailure)",
-            ])
-        }
+        let committed = await progress.sequence
+        logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
+            "error": "\(lastFailure.map { "\($0)" } ?? "")",
+        ])
     }
 
     /// Recovers, then moves events until shutdown; on shutdown drains what is released (for at
