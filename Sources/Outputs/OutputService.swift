@@ -87,23 +87,18 @@ public final class OutputService: Service, Sendable {
 
     public func run() async throws {
         await health?.register("output:\(name)")
-        var backoff = retry
-        var committedBefore = await progress.sequence
+        var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await deliver()
+                try await deliver(&loop)
                 return
             } catch where Task.isShuttingDownGracefully || Task.isCancelled {
                 lastFailure = error
             } catch {
                 lastFailure = error
                 failures.increment()
-                // An attempt that delivered something was a success: back off from the start again.
-                let committedNow = await progress.sequence
-                if committedNow > committedBefore { backoff.reset() }
-                committedBefore = committedNow
-                let delay = backoff.nextDelay()
+                let delay = loop.attemptFailed(committed: await progress.sequence)
                 logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
                     "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
                 ])
@@ -115,24 +110,25 @@ public final class OutputService: Service, Sendable {
         // Stopping while waiting to retry: one last attempt (bounded like any drain), so what the
         // merger released before the stop is delivered if the fault has cleared meanwhile.
         do {
-            try await deliver()
+            try await deliver(&loop)
             return
         } catch {
             lastFailure = error
         }
-        if drainOnStop == nil {
-            // `run --once` promises everything delivered: failing the last attempt is an error.
-            throw OutputIncomplete(output: name, sequence: await progress.sequence, reason: "\(lastFailure.map { "\($0)" } ?? "stopped")")
-        }
         let committed = await progress.sequence
-        logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
-            "error": "\(lastFailure.map { "\($0)" } ?? "")",
-        ])
+        switch loop.unfinishedStop {
+        case .incomplete:
+            throw OutputIncomplete(output: name, sequence: committed, reason: "\(lastFailure.map { "\($0)" } ?? "stopped")")
+        case .continueNextStart:
+            logger.warning("Output \(name) stopped before its sink finished; it continues from sequence \(committed) on the next start", metadata: [
+                "error": "\(lastFailure.map { "\($0)" } ?? "")",
+            ])
+        }
     }
 
     /// Recovers, then moves events until shutdown; on shutdown drains what is released (for at
-    /// most `drainOnStop`) and finishes the sink.
-    private func deliver() async throws {
+    /// most the drain time) and finishes the sink.
+    private func deliver(_ loop: inout OutputLoop) async throws {
         let committer = self.committer
         let stored = try await journal.outputPosition(name) ?? OutputPosition()
         let files = try await journal.outputFiles(name)
@@ -142,20 +138,21 @@ public final class OutputService: Service, Sendable {
         var record = ByteBuffer()
         var framed = ByteBuffer()
         var lengths: [Int] = []
-        var drainDeadline: ContinuousClock.Instant?
-        while true {
+        delivering: while true {
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
-            if stopping, let drainOnStop, drainDeadline == nil { drainDeadline = .now + drainOnStop }
             let events = try await journal.events(after: position.sequence, limit: batchSize)
-            if events.isEmpty {
-                if stopping { break }
+            switch loop.next(batch: events.count, stopping: stopping, now: clock.now()) {
+            case .idle:
                 try await sink.tick(now: clock.now(), commit: committer)
                 await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
                 await waitForWork()
-                continue
-            }
-            if let drainDeadline, ContinuousClock.now >= drainDeadline {
+                continue delivering
+            case .finish:
+                break delivering
+            case .finishUndelivered:
                 logger.warning("Output \(name) stops with part of its backlog undelivered; it continues from sequence \(position.sequence) on the next start")
+                break delivering
+            case .write:
                 break
             }
             framed.clear()
