@@ -59,38 +59,24 @@ public actor AppendFileSink: RecordSink {
         current = nil
         counter = position.fileCounter
         sequence = position.sequence
-        for file in files where file.sealed {
-            // A rotation committed but maybe not carried out: finish the rename.
-            if file.partPath != file.finalPath, PosixFile.exists(file.partPath), !PosixFile.exists(file.finalPath) {
-                try PosixFile.rename(file.partPath, to: file.finalPath)
-                try PosixFile.syncDirectory(of: file.finalPath)
-            }
-            try await commit(.fileDone(partPath: file.partPath))
-        }
-        if let active = files.last(where: { !$0.sealed }) {
-            if let refusal = Self.foreign(active, template: settings.template) {
-                // Not provably ours: leave it as it is; the events after the committed position
-                // go to the configured path, opened afresh by the next write.
-                logger.warning("Leaving \(active.partPath) untouched and continuing in the configured path: \(refusal)", metadata: [
+        for step in FileRecovery.append(files, template: settings.template, disk: .posix) {
+            switch step {
+            case .rename(let from, let to):
+                // A rotation committed but not carried out: finish the rename.
+                try PosixFile.rename(from, to: to)
+            case .remove(let path):
+                try PosixFile.remove(path)
+            case .forget(let partPath):
+                try await commit(.fileDone(partPath: partPath))
+            case .leave(let path, let reason):
+                // Not provably ours: left as it is; the events after the committed position go to
+                // the configured path, opened afresh by the next write.
+                logger.warning("Leaving \(path) untouched and continuing in the configured path: \(reason)", metadata: [
                     "committed_bytes": "\(position.byteOffset)", "path": "\(settings.template.template)",
                 ])
-                try await commit(.fileDone(partPath: active.partPath))
-                return position
+            case .resume(let active):
+                try resume(active, committedLength: position.byteOffset)
             }
-            let file = try PosixFile(appendingTo: active.partPath, permissions: settings.permissions)
-            try lock(file)
-            let onDisk = try file.size()
-            if onDisk > position.byteOffset {
-                // Bytes written after the last commit: their events are sent again from the journal.
-                try file.truncate(to: position.byteOffset)
-                try file.sync()
-                logger.notice("Cut \(active.partPath) back to its committed length; the events after it are written again", metadata: [
-                    "committed_bytes": "\(position.byteOffset)", "removed_bytes": "\(onDisk - position.byteOffset)",
-                ])
-            }
-            var record = active
-            if record.identity == nil { record.identity = try file.identity() }
-            current = ActiveFile(record: record, file: file, length: min(onDisk, position.byteOffset), openedAt: nil)
         }
         return position
     }
@@ -136,20 +122,22 @@ public actor AppendFileSink: RecordSink {
         current = nil
     }
 
-    /// Why the journal's active file is not one recovery may cut back, or nil when it is: it
-    /// must be a path the configured template produces and still the file that was written.
-    static func foreign(_ file: OutputFile, template: FileNameTemplate) -> String? {
-        guard template.template == file.partPath || template.matches(file.partPath) else {
-            return "the state directory was writing it, but the configured path is \(template.template) (path changed, or state directory restored with another configuration)"
+    /// Continues the active file, cut back to what was committed: bytes after it belong to events
+    /// that are written again from the journal.
+    private func resume(_ active: OutputFile, committedLength: Int64) throws {
+        let file = try PosixFile(appendingTo: active.partPath, permissions: settings.permissions)
+        try lock(file)
+        let onDisk = try file.size()
+        if onDisk > committedLength {
+            try file.truncate(to: committedLength)
+            try file.sync()
+            logger.notice("Cut \(active.partPath) back to its committed length; the events after it are written again", metadata: [
+                "committed_bytes": "\(committedLength)", "removed_bytes": "\(onDisk - committedLength)",
+            ])
         }
-        guard let recorded = file.identity else { return nil }
-        guard let present = PosixFile.identity(of: file.partPath) else {
-            return "it no longer exists (moved away, or the state directory was restored on another machine)"
-        }
-        guard present.isSameFile(as: recorded) else {
-            return "it is not the file this state directory wrote (\(present), expected \(recorded)): replaced, or the state directory was restored or copied"
-        }
-        return nil
+        var record = active
+        if record.identity == nil { record.identity = try file.identity() }
+        current = ActiveFile(record: record, file: file, length: min(onDisk, committedLength), openedAt: nil)
     }
 
     /// Holds the active file's lock, or says who else writes it.

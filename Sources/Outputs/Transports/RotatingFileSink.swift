@@ -51,13 +51,13 @@ public actor RotatingFileSink: RecordSink {
 
     public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         discardOpenFile()
-        for file in files {
-            if file.sealed, PosixFile.exists(file.partPath) {
-                try PosixFile.rename(file.partPath, to: file.finalPath)
-            } else if !file.sealed {
-                try PosixFile.remove(file.partPath)
+        for step in FileRecovery.rotating(files, disk: .posix) {
+            switch step {
+            case .rename(let from, let to): try PosixFile.rename(from, to: to)
+            case .remove(let path): try PosixFile.remove(path)
+            case .forget(let partPath): try await commit(.fileDone(partPath: partPath))
+            case .leave, .resume: break  // append files only
             }
-            try await commit(.fileDone(partPath: file.partPath))
         }
         counter = position.fileCounter
         return position
