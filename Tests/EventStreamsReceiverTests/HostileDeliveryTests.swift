@@ -91,6 +91,23 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         HostileCase(name: "source as null", expected: 400) { server in
             try await server.post(Array(#"{"id":"hostile-source","type":"t","source":null}"#.utf8)).status
         },
+        HostileCase(name: "NUL in id", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile\u0000nul","type":"t","source":"s"}"#.utf8)).status
+        },
+        HostileCase(name: "SOH in type", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-soh","type":"com.twilio\u0001x","source":"s"}"#.utf8)).status
+        },
+        HostileCase(name: "tab in source", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-tab","type":"t","source":"s\tt"}"#.utf8)).status
+        },
+        HostileCase(name: "DEL written raw in id", expected: 400) { server in
+            try await server.post(Array("{\"id\":\"hostile-del\u{7F}\",\"type\":\"t\",\"source\":\"s\"}".utf8)).status
+        },
+        HostileCase(name: "a batch whose third event has a line feed in its id, after two valid ones", expected: 400) { server in
+            let body = "[" + SampleEvents.event(id: "hostile-ok-1") + "," + SampleEvents.event(id: "hostile-ok-2") + ","
+                + SampleEvents.event(id: #"hostile\nsplit"#) + "]"
+            return try await server.post(Array(body.utf8)).status
+        },
         HostileCase(name: "missing signature", expected: 401) { server in
             try await server.post(SampleEvents.single(id: "hostile-unsigned"), signing: .none).status
         },
