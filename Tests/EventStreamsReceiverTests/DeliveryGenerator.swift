@@ -356,20 +356,3 @@ struct DeliveryGenerator {
         return body
     }
 }
-
-extension SeededRandom {
-    /// A number in 0..<bound.
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-
-    /// True with a probability of `percent` in 100.
-    mutating func percent(_ percent: Int) -> Bool {
-        below(100) < percent
-    }
-
-    /// One of `choices`, which must not be empty.
-    mutating func pick<T>(_ choices: [T]) -> T {
-        choices[below(choices.count)]
-    }
-}
