@@ -331,7 +331,7 @@ public struct JSONReader {
 /// members) are scanned, larger ones get a hash set, built once. Keys are compared byte for byte
 /// (not by Unicode canonical equivalence), as other JSON readers compare them.
 struct JSONObjectKeys {
-    /// Up to this many members, a linear scan is faster than hashing.
+    /// Objects of up to this many members are scanned; a larger one gets a hash set, built once.
     static let scanLimit = 8
 
     private var set: Set<UTF8Key>?
