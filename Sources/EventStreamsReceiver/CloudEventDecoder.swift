@@ -16,8 +16,8 @@ public struct CloudEventDecodingError: Error, Sendable, Equatable, CustomStringC
 /// Turns an Event Streams webhook body — one CloudEvent (structured mode) or a JSON array of them
 /// (batched sinks) — into events, keeping each event's original JSON byte for byte.
 ///
-/// Strict where safety needs it (valid JSON, bounded nesting, `id`/`type`/`source` present) and
-/// lenient where Twilio's published examples are sloppy (a timestamp in `datacontenttype`, no
+/// Strict where safety needs it (valid JSON, bounded nesting, `id`/`type`/`source` present and
+/// free of control characters) and lenient where Twilio's published examples are sloppy (a timestamp in `datacontenttype`, no
 /// `time`, no `specversion`, short placeholder sids).
 public enum CloudEventDecoder {
     /// Far deeper than any CloudEvent needs; the reader refuses more before recursing further.
@@ -108,12 +108,18 @@ public enum CloudEventDecoder {
         return Int64(whole[0])
     }
 
+    /// The string attribute `key`, which must hold no C0 control character or DEL: these three
+    /// identify the event (its dedup key joins `source` and `id` with a line feed) and go into
+    /// every output's header fields, where no CloudEvent has a reason to put a control character.
     private static func requiredString(_ key: String, in object: JSONValue, name: String) throws(CloudEventDecodingError) -> String {
         guard let member = object[key] else {
             throw CloudEventDecodingError("\(name) has no \"\(key)\" attribute")
         }
         guard let text = member.stringValue else {
             throw CloudEventDecodingError("\(name) has \(article(member.typeName)) as \"\(key)\", expected a string")
+        }
+        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw CloudEventDecodingError("\(name) has a control character in \"\(key)\"")
         }
         return text
     }

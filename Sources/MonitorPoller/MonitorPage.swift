@@ -11,13 +11,19 @@ public struct MonitorPage: Sendable {
         self.nextPageURL = nextPageURL
     }
 
-    /// Decodes a list response, keeping each event object's bytes exactly as received.
+    /// Decodes a list response, keeping each event object's bytes exactly as received. A key
+    /// given twice in one object, in an event or in the page itself, is an error (see
+    /// `JSONReader.readValue`): the events must be forwarded as they were read.
     public init(decoding body: [UInt8], receivedAt: Timestamp) throws(JSONParseError) {
         var events: [TwilioEvent] = []
         var next: String?
         var sawEvents = false
+        var pageKeys: Set<String> = []
         try JSONReader.read(body) { (reader, buffer) throws(JSONParseError) in
-            try reader.readObject { (key, reader) throws(JSONParseError) in
+            try reader.readObject { (key, keyOffset, reader) throws(JSONParseError) in
+                guard pageKeys.insert(key).inserted else {
+                    throw JSONParseError(offset: keyOffset, reason: "duplicate key \(JSONReader.quotedKey(key))")
+                }
                 switch key {
                 case "events":
                     guard reader.peek() == UInt8(ascii: "[") else {

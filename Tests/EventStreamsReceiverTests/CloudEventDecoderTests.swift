@@ -114,6 +114,27 @@ struct CloudEventDecoderTests {
         Refusal(name: "a number", body: "42", reason: "the body is a number, not a CloudEvent object"),
         Refusal(name: "nothing", body: "", reason: "the body is not valid JSON"),
         Refusal(name: "trailing data", body: #"{"id":"a","type":"t","source":"s"} {}"#, reason: "the body is not valid JSON"),
+        Refusal(name: "NUL in id", body: #"{"id":"a\u0000b","type":"t","source":"s"}"#,
+                reason: #"the body has a control character in "id""#),
+        Refusal(name: "DEL written raw in id", body: "{\"id\":\"a\u{7F}\",\"type\":\"t\",\"source\":\"s\"}",
+                reason: #"the body has a control character in "id""#),
+        Refusal(name: "tab in type", body: #"{"id":"a","type":"com.twilio\tx","source":"s"}"#,
+                reason: #"the body has a control character in "type""#),
+        Refusal(name: "line feed in source", body: #"{"id":"a","type":"t","source":"s\nid"}"#,
+                reason: #"the body has a control character in "source""#),
+        Refusal(name: "SOH in the id of a batch's third element",
+                body: #"[{"id":"a","type":"t","source":"s"},{"id":"b","type":"t","source":"s"},{"id":"c\u0001","type":"t","source":"s"}]"#,
+                reason: #"element 2 of the batch has a control character in "id""#),
+        Refusal(name: "unit separator in a batch element's source",
+                body: #"[{"id":"a","type":"t","source":"s\u001f"}]"#,
+                reason: #"element 0 of the batch has a control character in "source""#),
+        Refusal(name: "id given twice", body: #"{"id":"A","type":"t","source":"s","id":"B"}"#,
+                reason: #"the body is not valid JSON (duplicate key "id" at byte 34)"#),
+        Refusal(name: "time given twice in a batch element",
+                body: #"[{"id":"a","type":"t","source":"s","time":"2026-11-20T08:15:00Z","time":"2030-01-01T00:00:00Z"}]"#,
+                reason: #"the body is not valid JSON (duplicate key "time" at byte 65)"#),
+        Refusal(name: "a data key given twice", body: #"{"id":"a","type":"t","source":"s","data":{"address":"1","address":"2"}}"#,
+                reason: #"the body is not valid JSON (duplicate key "address" at byte 56)"#),
         Refusal(name: "100,000-deep nesting",
                 body: String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
                 reason: "the body is not valid JSON"),
@@ -126,6 +147,21 @@ struct CloudEventDecoderTests {
         } throws: { error in
             (error as? CloudEventDecodingError)?.reason.hasPrefix(refusal.reason) == true
         }
+    }
+
+    @Test("the refusal of a control character is the whole reason, one sentence")
+    func controlCharacterReason() {
+        #expect(throws: CloudEventDecodingError(#"element 2 of the batch has a control character in "id""#)) {
+            try Self.decode(#"[{"id":"a","type":"t","source":"s"},{"id":"b","type":"t","source":"s"},{"id":"\u007f","type":"t","source":"s"}]"#)
+        }
+    }
+
+    @Test("control characters in data and in other attributes are kept: the encoders escape them")
+    func controlCharactersElsewhere() throws {
+        let events = try Self.decode(#"{"id":"a","type":"t","source":"s","subject":"x\u0000y","data":{"resource":"/v1/a\tb\u0000","action":"P\u007fOST"}}"#)
+        #expect(events.count == 1)
+        #expect(events[0].urlPath == "/v1/a\tb\u{0}")
+        #expect(events[0].httpMethod == "P\u{7F}OST")
     }
 
     @Test("invalid UTF-8 inside a string is refused")

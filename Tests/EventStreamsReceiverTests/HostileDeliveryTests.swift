@@ -91,6 +91,39 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         HostileCase(name: "source as null", expected: 400) { server in
             try await server.post(Array(#"{"id":"hostile-source","type":"t","source":null}"#.utf8)).status
         },
+        HostileCase(name: "NUL in id", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile\u0000nul","type":"t","source":"s"}"#.utf8)).status
+        },
+        HostileCase(name: "SOH in type", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-soh","type":"com.twilio\u0001x","source":"s"}"#.utf8)).status
+        },
+        HostileCase(name: "tab in source", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-tab","type":"t","source":"s\tt"}"#.utf8)).status
+        },
+        HostileCase(name: "DEL written raw in id", expected: 400) { server in
+            try await server.post(Array("{\"id\":\"hostile-del\u{7F}\",\"type\":\"t\",\"source\":\"s\"}".utf8)).status
+        },
+        HostileCase(name: "a batch whose third event has a line feed in its id, after two valid ones", expected: 400) { server in
+            let body = "[" + SampleEvents.event(id: "hostile-ok-1") + "," + SampleEvents.event(id: "hostile-ok-2") + ","
+                + SampleEvents.event(id: #"hostile\nsplit"#) + "]"
+            return try await server.post(Array(body.utf8)).status
+        },
+        HostileCase(name: "id given twice (deduplicated as the first, read as the last by a SIEM)", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-dup-A","type":"t","source":"s","id":"hostile-dup-B"}"#.utf8)).status
+        },
+        HostileCase(name: "time given twice", expected: 400) { server in
+            let body = #"{"id":"hostile-dup-time","type":"t","source":"s","time":"2026-11-20T08:15:00.123Z","#
+                + #""data":{"x":1},"time":"2030-01-01T00:00:00Z"}"#
+            return try await server.post(Array(body.utf8)).status
+        },
+        HostileCase(name: "id given twice, once through an escape", expected: 400) { server in
+            try await server.post(Array(#"{"id":"hostile-dup-A","type":"t","source":"s","\u0069d":"hostile-dup-B"}"#.utf8)).status
+        },
+        HostileCase(name: "a key given twice inside data, in the second event of a batch", expected: 400) { server in
+            let body = "[" + SampleEvents.event(id: "hostile-dup-ok") + ","
+                + #"{"id":"hostile-dup-data","type":"t","source":"s","data":{"address":"203.0.113.1","address":"198.51.100.1"}}]"#
+            return try await server.post(Array(body.utf8)).status
+        },
         HostileCase(name: "missing signature", expected: 401) { server in
             try await server.post(SampleEvents.single(id: "hostile-unsigned"), signing: .none).status
         },

@@ -136,8 +136,10 @@ struct ReceiverHarness: Sendable {
     }
 
     /// Posts `body` to the webhook path. `query` is the raw query; by default `bodySHA256=<hash of body>`.
+    /// Throws when no answer has come within `timeout`.
     func post(_ body: [UInt8], query: String? = nil, signing: Signing = .valid,
-              contentType: String? = "application/json", headers extra: [(String, String)] = []) async throws -> Answer {
+              contentType: String? = "application/json", headers extra: [(String, String)] = [],
+              timeout: TimeAmount = .seconds(30)) async throws -> Answer {
         let query = query ?? "bodySHA256=" + Self.sha256Hex(body)
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(config.path)?\(query)")
         request.method = .POST
@@ -154,7 +156,7 @@ struct ReceiverHarness: Sendable {
         }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         request.body = .bytes(body)
-        let response = try await client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                       body: String(buffer: bytes))

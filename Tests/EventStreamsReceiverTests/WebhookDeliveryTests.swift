@@ -139,6 +139,17 @@ struct WebhookDeliveryTests {
         }
     }
 
+    @Test("a delivery that gives id twice is refused with a reason naming the key, and nothing is stored")
+    func duplicateID() async throws {
+        try await ReceiverHarness.with { server in
+            let body = #"{"id":"A","type":"t","source":"s","id":"B"}"#
+            let answer = try await server.post(Array(body.utf8))
+            #expect(answer.status == 400)
+            #expect(answer.json?["error"]?.stringValue == #"the body is not valid JSON (duplicate key "id" at byte 34)"#)
+            #expect(try await server.storedCount() == 0)
+        }
+    }
+
     @Test("an allowed client address is served")
     func allowedAddress() async throws {
         var config = ReceiverHarness.defaultConfig()

@@ -138,6 +138,17 @@ struct ConfigLoaderTests {
             """)
     }
 
+    @Test("a value holding a control character or a Unicode line break is quoted with it escaped, so the message stays on one line",
+          arguments: [(#"a\u2028b"#, #"a\u{2028}b"#), (#"a\u2029b"#, #"a\u{2029}b"#), (#"a\x85b"#, #"a\u{85}b"#),
+                      (#"a\x9bb"#, #"a\u{9b}b"#), (#"a\x7fb"#, #"a\u{7f}b"#), (#"a\x1bb"#, #"a\u{1b}b"#), (#"a\rb"#, #"a\u{d}b"#)])
+    func quotedValueStaysOnOneLine(yamlEscape: String, quoted: String) throws {
+        let yaml = "sources:\n  monitor:\n    account_sid: \(ConfigFixture.accountSid)\n    password: p\n"
+            + "    page_size: \"\(yamlEscape)\"\n" + ConfigFixture.outputs
+        let problem = try #require(ConfigFixture.problem(yaml))
+        #expect(problem.message == "expected an integer, got \"\(quoted)\"")
+        #expect(!problem.description.contains { $0.isNewline })
+    }
+
     @Test("load(path:) reads a real file, and an unreadable one is one problem naming the path and the reason")
     func loadFromDisk() throws {
         let directory = try ConfigFixture.temporaryDirectory()

@@ -31,6 +31,41 @@ struct MonitorPageTests {
         #expect(page.nextPageURL == nil)
     }
 
+    @Test("an event that gives a key twice fails the page, naming the key, at any depth of the event", arguments: [
+        (#"{"sid":"AE1","event_type":"a.created","sid":"AE2"}"#, "sid"),
+        (#"{"sid":"AE1","event_data":{"friendly_name":{"updated":"x","updated":"y"}}}"#, "updated"),
+        (#"{"sid":"AE1","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"event_date":"2014-10-03T16:48:25Z","event_date":"2030-01-01T00:00:00Z"}"#, "event_date"),
+    ])
+    func duplicateKeyInEvent(event: String, key: String) {
+        let body = #"{"events":[{"sid":"AEok"},\#(event)],"meta":{"next_page_url":null}}"#
+        #expect {
+            try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0))
+        } throws: { error in
+            guard let error = error as? JSONParseError else { return false }
+            return error.reason == #"duplicate key "\#(key)""#
+                && body.utf8.dropFirst(error.offset).starts(with: #""\#(key)""#.utf8)
+        }
+    }
+
+    @Test("a page that gives events or meta twice is an error, not two pages in one", arguments: [
+        #"{"events":[{"sid":"AE1"}],"events":[{"sid":"AE2"}],"meta":{}}"#,
+        #"{"events":[],"meta":{"next_page_url":"https://a"},"meta":{"next_page_url":null}}"#,
+    ])
+    func duplicatePageKey(body: String) {
+        #expect(throws: JSONParseError.self) { try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0)) }
+    }
+
+    @Test("the error names the repeated key and where it is")
+    func duplicateKeyDescription() {
+        let body = Array(#"{"events":[{"sid":"AE1","sid":"AE2"}],"meta":{}}"#.utf8)
+        do {
+            _ = try MonitorPage(decoding: body, receivedAt: Timestamp(epochMilliseconds: 0))
+            Issue.record("a page with a repeated key was decoded")
+        } catch {
+            #expect("\(error)" == #"invalid JSON at byte 24: duplicate key "sid""#)
+        }
+    }
+
     @Test("a truncated or foreign body is an error, not an empty page", arguments: [
         #"{"events":[{"sid":"AE1"}"#, #"<html>Bad gateway</html>"#, #"{"meta":{}}"#, #"{"events":{}}"#, "",
     ])

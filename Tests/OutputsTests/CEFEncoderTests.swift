@@ -52,12 +52,13 @@ struct CEFEncoderTests {
 
     // MARK: Header
 
-    @Test("header fields escape \\ and | and turn line breaks into spaces", arguments: [
+    @Test("header fields escape \\ and | and turn control characters into spaces", arguments: [
         ("Twilio Events", "Twilio Events", "Twilio Events"),
         ("A|B", #"A\|B"#, "A|B"),
         (#"back\slash"#, #"back\\slash"#, #"back\slash"#),
         (#"\|"#, #"\\\|"#, #"\|"#),
         ("two\nlines\r", "two lines ", "two lines "),
+        ("tab\tnul\u{0}soh\u{1}del\u{7F}", "tab nul soh del ", "tab nul soh del "),
         ("a=b", "a=b", "a=b"),
         ("Événements 日本 🔐", "Événements 日本 🔐", "Événements 日本 🔐"),
     ])
@@ -96,7 +97,7 @@ struct CEFEncoderTests {
 
     // MARK: Extension
 
-    @Test("extension values escape \\, =, LF and CR, and leave | and non-ASCII alone", arguments: [
+    @Test("extension values escape \\, =, LF and CR, write other controls as \\xHH, and leave | and non-ASCII alone", arguments: [
         ("plain", "plain"),
         ("a=b", #"a\=b"#),
         (#"back\slash"#, #"back\\slash"#),
@@ -106,6 +107,10 @@ struct CEFEncoderTests {
         ("cr\rx", #"cr\rx"#),
         ("crlf\r\n", #"crlf\r\n"#),
         (#"literal\n"#, #"literal\\n"#),
+        ("nul\u{0}", #"nul\\x00"#),
+        ("tab\tx", #"tab\\x09x"#),
+        ("esc\u{1B}[0m", #"esc\\x1B[0m"#),
+        ("del\u{7F}", #"del\\x7F"#),
         ("quo\"te ]", "quo\"te ]"),
         ("café 日本 🔐", "café 日本 🔐"),
     ])
@@ -119,25 +124,47 @@ struct CEFEncoderTests {
     func roundTrip(value: String) throws {
         for origin in EventOrigin.allCases {
             let line = F.encode(encoder(CEFOptions(syslogHeader: true)), F.event(allFields: value, origin: origin))
-            #expect(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D), "one line")
+            #expect(!F.hasRawControl(line), "one line, no control byte")
             let record = try parseCEF(line)
             let x = record.extensions
             for key in ["externalId", "suid", "spriv", "requestMethod", "request", "deviceExternalId",
                         "cs1", "cs2", "cs3", "cs4", "cs5", "cs6", "msg"] {
-                #expect(x[key] == value, "\(key)")
+                #expect(x[key] == F.controlsAsHex(value), "\(key)")
             }
             #expect(x["cat"] == origin.dataset)
             #expect(x["src"] == nil && x["c6a2"] == nil, "not an IP address")
         }
     }
 
-    @Test("the type in the header survives with line breaks as spaces", arguments: F.awkwardValues)
+    @Test("the type in the header survives with control characters as spaces", arguments: F.awkwardValues)
     func typeInHeader(value: String) throws {
         var event = F.monitorEvent
         event.type = value
-        let record = try parseCEF(F.encode(encoder(), event))
-        #expect(record.signatureID == F.lineBreaksAsSpaces(value))
-        #expect(record.name == F.lineBreaksAsSpaces(value))
+        let line = F.encode(encoder(), event)
+        #expect(!F.hasRawControl(line))
+        let record = try parseCEF(line)
+        #expect(record.signatureID == F.controlsAsSpaces(value))
+        #expect(record.name == F.controlsAsSpaces(value))
+    }
+
+    @Test("NUL, SOH, tab and DEL in id, type and description never reach the record raw", arguments: [false, true])
+    func controlCharacters(syslogHeader: Bool) throws {
+        var event = F.monitorEvent
+        event.id = "a\u{0}b\u{1}c\td\u{7F}e"
+        event.type = "account.\u{0}up\u{1}dat\ted\u{7F}"
+        event.description = "line\u{0}one\u{1}two\tthree\u{7F}"
+        let line = F.encode(encoder(CEFOptions(syslogHeader: syslogHeader)), event)
+        #expect(!F.hasRawControl(line))
+        #expect(line.contains(#"|account. up dat ed |account. up dat ed |"#))
+        #expect(line.contains(#" externalId=a\\x00b\\x01c\\x09d\\x7Fe "#))
+        #expect(line.contains(#" act=\\x00up\\x01dat\\x09ed\\x7F "#))
+        #expect(line.hasSuffix(#" msg=line\\x00one\\x01two\\x09three\\x7F"#))
+        let record = try parseCEF(line)
+        #expect(record.signatureID == "account. up dat ed ")
+        #expect(record.name == "account. up dat ed ")
+        #expect(record.extensions["externalId"] == #"a\x00b\x01c\x09d\x7Fe"#)
+        #expect(record.extensions["act"] == #"\x00up\x01dat\x09ed\x7F"#)
+        #expect(record.extensions["msg"] == #"line\x00one\x01two\x09three\x7F"#)
     }
 
     @Test("an IPv4 address goes to src, an IPv6 address to c6a2, anything else nowhere", arguments: [

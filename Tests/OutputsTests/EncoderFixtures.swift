@@ -86,6 +86,12 @@ enum EncoderFixtures {
         "日本語",
         "🔐 emoji 👍🏽",
         "tab\there",
+        "nul\u{0}byte",
+        "\u{1}start of heading",
+        "bell\u{7} and escape\u{1B}[31m",
+        "unit separator\u{1F}",
+        "del\u{7F}ete",
+        "\u{0}\t\u{7F}\n",
     ]
 
     /// An event carrying `value` in every string field (type excluded: it decides severity).
@@ -97,11 +103,38 @@ enum EncoderFixtures {
             requestSid: value, raw: Array(#"{"v":1}"#.utf8))
     }
 
-    /// `value` with every CR and LF replaced by a space.
-    static func lineBreaksAsSpaces(_ value: String) -> String {
+    /// Whether `scalar` is a C0 control (U+0000–U+001F) or DEL (U+007F).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F
+    }
+
+    /// `value` with every C0 control (CR, LF and tab included) and DEL replaced by a space: CEF
+    /// header fields and one-line text.
+    static func controlsAsSpaces(_ value: String) -> String {
         var scalars = String.UnicodeScalarView()
-        scalars.append(contentsOf: value.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+        scalars.append(contentsOf: value.unicodeScalars.map { isControl($0) ? " " : $0 })
         return String(scalars)
+    }
+
+    /// `value` as a strict parser reads it back from an RFC 5424 PARAM-VALUE or a CEF extension
+    /// value: LF and CR unchanged (both formats escape them as `\n` and `\r`), every other C0
+    /// control and DEL as the four characters `\xHH` in uppercase hex.
+    static func controlsAsHex(_ value: String) -> String {
+        var text = ""
+        for scalar in value.unicodeScalars {
+            if isControl(scalar) && scalar != "\n" && scalar != "\r" {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+
+    /// Whether `text` holds a C0 control or DEL byte anywhere.
+    static func hasRawControl(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 
     /// Encodes one event to text.

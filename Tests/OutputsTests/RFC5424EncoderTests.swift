@@ -138,7 +138,7 @@ struct RFC5424EncoderTests {
 
     // MARK: Structured data
 
-    @Test("PARAM-VALUE escapes \", \\ and ] (and writes LF/CR as \\n/\\r); everything else is written as is", arguments: [
+    @Test("PARAM-VALUE escapes \", \\ and ], writes LF/CR as \\n/\\r and other controls as \\xHH; everything else is written as is", arguments: [
         ("plain", "plain"),
         ("quo\"te", #"quo\"te"#),
         ("back\\slash", #"back\\slash"#),
@@ -149,6 +149,13 @@ struct RFC5424EncoderTests {
         ("line\nfeed", #"line\nfeed"#),
         ("cr\rx", #"cr\rx"#),
         ("literal\\n", #"literal\\n"#),
+        ("nul\u{0}", #"nul\x00"#),
+        ("soh\u{1}x", #"soh\x01x"#),
+        ("tab\tx", #"tab\x09x"#),
+        ("esc\u{1B}[0m", #"esc\x1B[0m"#),
+        ("unit\u{1F}", #"unit\x1F"#),
+        ("del\u{7F}", #"del\x7F"#),
+        ("literal \\x01", #"literal \\x01"#),
         ("café 日本 🔐", "café 日本 🔐"),
     ])
     func paramValueEscaping(value: String, encoded: String) {
@@ -161,7 +168,7 @@ struct RFC5424EncoderTests {
     func roundTrip(value: String) throws {
         for origin in EventOrigin.allCases {
             let line = F.encode(encoder(), F.event(allFields: value, origin: origin))
-            #expect(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D), "one line")
+            #expect(!F.hasRawControl(line), "one line, no control byte")
             let record = try parseRFC5424(line)
             #expect(record.structuredData.count == 1)
             #expect(record.structuredData.first?.id == Self.sdID)
@@ -169,19 +176,37 @@ struct RFC5424EncoderTests {
             let names = ["id", "account", "actor", "actorType", "source", "ip", "resource", "resourceType", "method",
                          origin == .eventStreams ? "path" : "url", "auth", "request"]
             for name in names {
-                #expect(record.param(name, in: Self.sdID) == value, "\(name)")
+                #expect(record.param(name, in: Self.sdID) == F.controlsAsHex(value), "\(name)")
             }
             #expect(record.param("dataset", in: Self.sdID) == origin.dataset)
         }
     }
 
-    @Test("with message: text, line breaks in the sentence become spaces and nothing else changes", arguments: F.awkwardValues)
+    @Test("with message: text, control characters in the sentence become spaces and nothing else changes", arguments: F.awkwardValues)
     func textRoundTrip(value: String) throws {
         let line = F.encode(encoder(RFC5424Options(message: .text)), F.event(allFields: value))
-        #expect(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D))
+        #expect(!F.hasRawControl(line))
         let record = try parseRFC5424(line)
         #expect(record.messageHasBOM)
-        #expect(record.message == EncoderFixtures.lineBreaksAsSpaces(value))
+        #expect(record.message == F.controlsAsSpaces(value))
+    }
+
+    @Test("NUL, SOH, tab and DEL in id, type and description never reach the record raw", arguments: [RFC5424Message.json, .text])
+    func controlCharacters(message: RFC5424Message) throws {
+        var event = F.monitorEvent
+        event.id = "a\u{0}b\u{1}c\td\u{7F}e"
+        event.type = "account.\u{0}up\u{1}dat\ted\u{7F}"
+        event.description = "line\u{0}one\u{1}two\tthree\u{7F}"
+        let line = F.encode(encoder(RFC5424Options(message: message)), event)
+        #expect(!F.hasRawControl(line))
+        #expect(line.contains(#" [twilio@32473 id="a\x00b\x01c\x09d\x7Fe" type="account.\x00up\x01dat\x09ed\x7F" "#))
+        let record = try parseRFC5424(line)
+        #expect(record.param("id", in: Self.sdID) == #"a\x00b\x01c\x09d\x7Fe"#)
+        #expect(record.param("type", in: Self.sdID) == #"account.\x00up\x01dat\x09ed\x7F"#)
+        #expect(record.msgID == "account._up_dat_ed_")
+        if message == .text {
+            #expect(record.message == "line one two three ")
+        }
     }
 
     @Test("empty or missing optional fields are left out; id and type are always there")
@@ -239,15 +264,15 @@ struct RFC5424EncoderTests {
         #expect(message == #"{"type":"com.twilio.iam.ip.blocked","data":{"resource":"/v1/a b\n\"c\\","é":[1,2.5e3,true,null]}}"#)
     }
 
-    @Test("MSG json stays one line and valid JSON even if the original held a raw line break in a string")
+    @Test("MSG json stays one line and valid JSON even if the original held a raw line break or DEL in a string")
     func jsonMessageWithRawControl() throws {
         var event = F.monitorEvent
-        event.raw = Array("{\"d\":\"a\nb\rc\u{1}\"}".utf8)
+        event.raw = Array("{\"d\":\"a\nb\rc\u{1}d\u{7F}\"}".utf8)
         let line = F.encode(encoder(), event)
-        #expect(!line.utf8.contains(0x0A) && !line.utf8.contains(0x0D))
+        #expect(!F.hasRawControl(line))
         let message = try #require(try parseRFC5424(line).message)
-        #expect(message == #"{"d":"a\u000ab\u000dc\u0001"}"#)
-        #expect(try JSONReader.parse(Array(message.utf8))["d"] == .string("a\nb\rc\u{1}"))
+        #expect(message == #"{"d":"a\u000ab\u000dc\u0001d\u007f"}"#)
+        #expect(try JSONReader.parse(Array(message.utf8))["d"] == .string("a\nb\rc\u{1}d\u{7F}"))
     }
 
     @Test("an event without original bytes has no MSG")

@@ -81,7 +81,8 @@ final class ConfigReader {
             case "\n": escaped += "\\n"
             case "\t": escaped += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                // C0, DEL, C1 and the Unicode line and paragraph separators: a message stays on one line.
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     escaped += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
                     escaped.unicodeScalars.append(scalar)

@@ -3,7 +3,8 @@
 /// It parses values into `JSONValue`, and also lets a caller walk objects and arrays member by
 /// member and take the exact byte range of any value — which is how the original Twilio JSON of
 /// each event is kept byte for byte. Nesting depth is limited so hostile input cannot exhaust
-/// the stack; invalid UTF-8, lone surrogates and trailing garbage are errors.
+/// the stack; invalid UTF-8, lone surrogates, trailing garbage and (in parsed values) an object
+/// that repeats a key are errors.
 public struct JSONReader {
     public let bytes: UnsafeRawBufferPointer
     public private(set) var offset: Int = 0
@@ -57,8 +58,14 @@ public struct JSONReader {
     }
 
     /// Walks an object: `body` is called with each key and must consume exactly that member's
-    /// value (by reading or skipping it).
+    /// value (by reading or skipping it). Keys are not checked for repeats: a caller that keeps
+    /// members must refuse a repeated key itself (`readValue` does).
     public mutating func readObject(_ body: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try readObject { (key, _, reader) throws(JSONParseError) in try body(key, &reader) }
+    }
+
+    /// `readObject`, also giving `body` the offset of each key's opening quote (for errors).
+    public mutating func readObject(_ body: (String, Int, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         skipWhitespace()
         try consume(UInt8(ascii: "{"), "expected an object")
         try enter()
@@ -70,10 +77,11 @@ public struct JSONReader {
         }
         while true {
             skipWhitespace()
+            let keyOffset = offset
             let key = try readStringLiteral()
             skipWhitespace()
             try consume(UInt8(ascii: ":"), "expected ':' after an object key")
-            try body(key, &self)
+            try body(key, keyOffset, &self)
             skipWhitespace()
             guard offset < bytes.count else { throw error("unterminated object") }
             if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
@@ -119,14 +127,19 @@ public struct JSONReader {
 
     // MARK: Values
 
-    /// Reads the next value.
+    /// Reads the next value. An object that gives a key twice, at any depth, is an error: readers
+    /// disagree on which of the two counts (this one would see the first, many SIEMs the last).
     public mutating func readValue() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of input") }
         switch bytes[offset] {
         case UInt8(ascii: "{"):
             var members: [JSONMember] = []
-            try readObject { (key, reader) throws(JSONParseError) in
+            var keys = JSONObjectKeys()
+            try readObject { (key, keyOffset, reader) throws(JSONParseError) in
+                guard keys.insert(key, among: members) else {
+                    throw JSONParseError(offset: keyOffset, reason: "duplicate key \(Self.quotedKey(key))")
+                }
                 members.append(JSONMember(key: key, value: try reader.readValue()))
             }
             return .object(members)
@@ -298,6 +311,11 @@ public struct JSONReader {
         return v
     }
 
+    /// `key` in quotes for an error message, its first 64 characters when it is longer.
+    public static func quotedKey(_ key: String) -> String {
+        key.count > 64 ? "\"\(key.prefix(64))…\"" : "\"\(key)\""
+    }
+
     private func error(_ reason: String) -> JSONParseError {
         JSONParseError(offset: offset, reason: reason)
     }
@@ -306,5 +324,45 @@ public struct JSONReader {
 
     private static func printable(_ c: UInt8) -> String {
         (0x20..<0x7F).contains(c) ? String(UnicodeScalar(c)) : "0x" + String(c, radix: 16)
+    }
+}
+
+/// The keys of one object read so far, to refuse a repeated one: small objects (up to eight
+/// members) are scanned, larger ones get a hash set, built once. Keys are compared byte for byte
+/// (not by Unicode canonical equivalence), as other JSON readers compare them.
+struct JSONObjectKeys {
+    /// Objects of up to this many members are scanned; a larger one gets a hash set, built once.
+    static let scanLimit = 8
+
+    private var set: Set<UTF8Key>?
+
+    /// Records `key`, the key of the member after `members`; false when one of them has it already.
+    mutating func insert(_ key: String, among members: [JSONMember]) -> Bool {
+        if members.count < Self.scanLimit {
+            return !members.contains { Self.sameBytes($0.key, key) }
+        }
+        if set == nil {
+            set = Set(minimumCapacity: members.count * 2)
+            for member in members { set!.insert(UTF8Key(member.key)) }
+        }
+        return set!.insert(UTF8Key(key)).inserted
+    }
+
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// A key hashed and compared by its UTF-8 bytes.
+    private struct UTF8Key: Hashable {
+        let key: String
+
+        init(_ key: String) { self.key = key }
+
+        static func == (a: UTF8Key, b: UTF8Key) -> Bool { sameBytes(a.key, b.key) }
+
+        func hash(into hasher: inout Hasher) {
+            var key = key
+            key.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }

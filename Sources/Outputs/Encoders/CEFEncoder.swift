@@ -5,8 +5,9 @@ import NIOCore
 /// `CEF:0|Twilio|<product>|<version>|<event type>|<name>|<severity>|<extension>`, optionally
 /// behind an RFC 3164-style syslog header, without framing or trailing newline.
 ///
-/// Header fields escape `\` and `|`; extension values escape `\`, `=`, LF and CR. Only keys with
-/// a value are written, and every custom field's label comes right before its value.
+/// Header fields escape `\` and `|` and turn control characters into spaces; extension values
+/// escape `\`, `=`, LF and CR, and write any other control character as the text `\xHH`. Only
+/// keys with a value are written, and every custom field's label comes right before its value.
 public struct CEFEncoder: EventEncoder {
     /// Device Vendor header field.
     public static let vendor = "Twilio"

@@ -6,7 +6,7 @@ import NIOCore
 enum EventSummary {
     /// How the event's own values are written inside the sentence.
     enum Escaping {
-        /// CR and LF become spaces.
+        /// Control characters (CR, LF and tab included) become spaces.
         case singleLine
         /// CEF extension value escaping.
         case cefExtensionValue

@@ -107,9 +107,9 @@ public struct RFC5424Encoder: EventEncoder {
 
 extension ByteBuffer {
     /// Writes a JSON text on one line: whitespace between tokens is removed (as
-    /// `writeCompactJSON` does) and, should a string hold a raw control character (invalid JSON
-    /// that the journal's reader never lets through), it is written as `\u00XX`, so no CR or LF
-    /// can ever reach the record.
+    /// `writeCompactJSON` does) and, should a string hold a raw C0 control character (invalid
+    /// JSON that the journal's reader never lets through) or a raw DEL (valid JSON), it is
+    /// written as `\u00XX`, so no control byte can ever reach the record.
     mutating func writeSingleLineJSON(_ raw: UnsafeRawBufferPointer) {
         var state = SingleLineJSONState()
         var i = 0
@@ -136,17 +136,17 @@ private struct SingleLineJSONState {
     var escaped = false
 
     /// Copies from `i` on, leaving out whitespace between tokens (and writing any other control
-    /// byte outside strings as a space); stops before a control byte inside a string, which the
-    /// caller escapes. Returns the number of bytes written.
+    /// byte or DEL outside strings as a space); stops before a control byte or DEL inside a
+    /// string, which the caller escapes. Returns the number of bytes written.
     mutating func copy(_ raw: UnsafeRawBufferPointer, from i: inout Int, into target: UnsafeMutableRawBufferPointer) -> Int {
         var o = 0
         let count = raw.count
         while i < count {
             let c = raw[i]
             if inString {
-                if c >= 0x20 && c != 0x22 && c != 0x5C {
+                if c >= 0x20 && c != 0x22 && c != 0x5C && c != 0x7F {
                     escaped = false
-                } else if c < 0x20 {
+                } else if c < 0x20 || c == 0x7F {
                     escaped = false
                     return o
                 } else if escaped {
@@ -158,7 +158,7 @@ private struct SingleLineJSONState {
                 }
                 target[o] = c
                 o += 1
-            } else if c > 0x20 {
+            } else if c > 0x20 && c != 0x7F {
                 if c == 0x22 { inString = true }
                 target[o] = c
                 o += 1

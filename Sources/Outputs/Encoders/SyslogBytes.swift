@@ -98,28 +98,30 @@ extension ByteBuffer {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
 
-    /// Writes `value` with every byte for which `escape` returns a replacement (one or two
-    /// bytes) written as that replacement instead: one copy when nothing needs escaping, else
-    /// one reservation of the buffer.
+    /// Writes `value` with every byte for which `escape` returns a replacement written as that
+    /// replacement instead: one copy when nothing needs escaping, else one reservation of the
+    /// buffer, sized exactly by a first pass over the bytes.
     @inline(__always)
-    mutating func writeEscaped(_ value: String, _ escape: (UInt8) -> StaticString?) {
+    mutating func writeEscaped(_ value: String, _ escape: (UInt8) -> ByteEscape?) {
         var value = value
         value.withUTF8 { source in
-            guard source.contains(where: { escape($0) != nil }) else {
+            var escapes = 0
+            var extra = 0
+            for c in source {
+                if let replacement = escape(c) {
+                    escapes += 1
+                    extra += replacement.count - 1
+                }
+            }
+            guard escapes > 0 else {
                 writeBytes(UnsafeRawBufferPointer(source))
                 return
             }
-            writeWithUnsafeMutableBytes(minimumWritableBytes: source.count * 2) { target in
+            writeWithUnsafeMutableBytes(minimumWritableBytes: source.count + extra) { target in
                 var o = 0
                 for c in source {
                     if let replacement = escape(c) {
-                        assert(replacement.utf8CodeUnitCount <= 2, "replacements are at most two bytes")
-                        target[o] = replacement.utf8Start[0]
-                        o += 1
-                        if replacement.utf8CodeUnitCount == 2 {
-                            target[o] = replacement.utf8Start[1]
-                            o += 1
-                        }
+                        replacement.write(into: target, at: &o)
                     } else {
                         target[o] = c
                         o += 1
@@ -130,48 +132,57 @@ extension ByteBuffer {
         }
     }
 
-    /// Text on one line: CR and LF become spaces (RFC 5424 text MSG, CEF header fields).
+    /// Text on one line: every C0 control (CR, LF and tab included) and DEL becomes a space
+    /// (RFC 5424 text MSG).
     mutating func writeSingleLine(_ value: String) {
-        writeEscaped(value) { $0 == 0x0A || $0 == 0x0D ? " " : nil }
+        writeEscaped(value) { ByteEscape.isControl($0) ? ByteEscape.space : nil }
     }
 
     /// An RFC 5424 PARAM-VALUE: `"`, `\` and `]` get a backslash (§6.3.3). RFC 5424 has no escape
-    /// for line breaks, and a raw one would split the record under LF framing and in files, so
-    /// LF and CR are written as `\n` and `\r` (a strict receiver shows them as those two characters).
+    /// for control characters, and a raw line break would split the record under LF framing and in
+    /// files, so LF and CR are written as `\n` and `\r` and every other C0 control and DEL as
+    /// `\xHH` (uppercase hex). A strict receiver keeps a backslash before any other character, so
+    /// it shows these as the visible characters `\n`, `\r`, `\x00`; a literal backslash in the
+    /// value is `\\`, so the two never look alike on the wire.
     mutating func writeSDParamValue(_ value: String) {
         writeEscaped(value) {
             switch $0 {
-            case 0x22: "\\\""
-            case 0x5C: "\\\\"
-            case 0x5D: "\\]"
-            case 0x0A: "\\n"
-            case 0x0D: "\\r"
+            case 0x22: ByteEscape("\\\"")
+            case 0x5C: ByteEscape("\\\\")
+            case 0x5D: ByteEscape("\\]")
+            case 0x0A: ByteEscape("\\n")
+            case 0x0D: ByteEscape("\\r")
+            case let c where ByteEscape.isControl(c): ByteEscape.hex(c, escapedBackslash: false)
             default: nil
             }
         }
     }
 
-    /// A CEF header field: `\` and `|` get a backslash, line breaks become spaces.
+    /// A CEF header field: `\` and `|` get a backslash; every C0 control (CR, LF and tab
+    /// included) and DEL becomes a space.
     mutating func writeCEFHeaderField(_ value: String) {
         writeEscaped(value) {
             switch $0 {
-            case 0x5C: "\\\\"
-            case 0x7C: "\\|"
-            case 0x0A, 0x0D: " "
+            case 0x5C: ByteEscape("\\\\")
+            case 0x7C: ByteEscape("\\|")
+            case let c where ByteEscape.isControl(c): ByteEscape.space
             default: nil
             }
         }
     }
 
-    /// A CEF extension value: `\` and `=` get a backslash, LF and CR become `\n` and `\r`; `|` is
+    /// A CEF extension value: `\` and `=` get a backslash, LF and CR become `\n` and `\r`; every
+    /// other C0 control and DEL becomes the visible text `\xHH` (uppercase hex), whose backslash
+    /// is itself escaped (`\\xHH` on the wire), as the CEF standard knows no other escapes; `|` is
     /// left alone as the CEF standard asks.
     mutating func writeCEFExtensionValue(_ value: String) {
         writeEscaped(value) {
             switch $0 {
-            case 0x5C: "\\\\"
-            case 0x3D: "\\="
-            case 0x0A: "\\n"
-            case 0x0D: "\\r"
+            case 0x5C: ByteEscape("\\\\")
+            case 0x3D: ByteEscape("\\=")
+            case 0x0A: ByteEscape("\\n")
+            case 0x0D: ByteEscape("\\r")
+            case let c where ByteEscape.isControl(c): ByteEscape.hex(c, escapedBackslash: true)
             default: nil
             }
         }
@@ -198,6 +209,61 @@ extension ByteBuffer {
                 }
                 return written
             }
+        }
+    }
+}
+
+/// What `writeEscaped` writes in place of one byte: one to five bytes, held inline so escaping
+/// never allocates.
+struct ByteEscape {
+    /// The replacement's bytes, the first in the lowest eight bits.
+    private let packed: UInt64
+    /// How many bytes the replacement has (1…5).
+    let count: Int
+
+    /// A replacement of one to five ASCII bytes.
+    init(_ text: StaticString) {
+        precondition((1...5).contains(text.utf8CodeUnitCount), "a replacement has one to five bytes")
+        var packed: UInt64 = 0
+        for k in 0..<text.utf8CodeUnitCount {
+            packed |= UInt64(text.utf8Start[k]) << (8 * k)
+        }
+        self.init(packed: packed, count: text.utf8CodeUnitCount)
+    }
+
+    private init(packed: UInt64, count: Int) {
+        self.packed = packed
+        self.count = count
+    }
+
+    /// A single space.
+    static let space = ByteEscape(" ")
+
+    /// `\xHH`, the byte in two uppercase hex digits; with `escapedBackslash`, `\\xHH`.
+    static func hex(_ byte: UInt8, escapedBackslash: Bool) -> ByteEscape {
+        let digits: StaticString = "0123456789ABCDEF"
+        let high = UInt64(digits.utf8Start[Int(byte >> 4)])
+        let low = UInt64(digits.utf8Start[Int(byte & 0xF)])
+        let backslash = UInt64(UInt8(ascii: "\\"))
+        let x = UInt64(UInt8(ascii: "x"))
+        if escapedBackslash {
+            return ByteEscape(packed: backslash | backslash << 8 | x << 16 | high << 24 | low << 32, count: 5)
+        }
+        return ByteEscape(packed: backslash | x << 8 | high << 16 | low << 24, count: 4)
+    }
+
+    /// Whether `byte` is a C0 control (0x00–0x1F) or DEL (0x7F).
+    @inline(__always)
+    static func isControl(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7F
+    }
+
+    /// Writes the bytes at `offset` and moves it past them.
+    @inline(__always)
+    func write(into target: UnsafeMutableRawBufferPointer, at offset: inout Int) {
+        for k in 0..<count {
+            target[offset] = UInt8(truncatingIfNeeded: packed >> (8 * k))
+            offset += 1
         }
     }
 }
