@@ -1,57 +1,15 @@
 import ArgumentParser
 import ForwarderCore
 import ForwarderRuntime
-import Foundation
-import Journal
-import MonitorPoller
 
 /// `siem-forwarder checkpoint show|reset|repair`: inspects or moves the poller cursor and output
-/// positions, or salvages a damaged journal.
+/// positions, or salvages a damaged journal. The work is `StateCommands`'; this only parses.
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Show or move the Monitor poller cursor and each output's position; repair a damaged journal.",
         subcommands: [Show.self, Reset.self, Repair.self]
     )
-
-    /// `checkpoint repair`.
-    struct Repair: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Salvage a damaged journal: copy every readable event, cursor and position into a new one.",
-            discussion: """
-            Run it when `run` refuses to start because the journal is damaged. The damaged file is kept beside the new \
-            one as journal.sqlite.damaged-<time>, unchanged. Rows on unreadable pages are lost; the summary says which \
-            tables lost rows and what that means for the outputs. The forwarder must be stopped.
-            """
-        )
-
-        @OptionGroup var options: ConfigOptions
-
-        func run() async throws {
-            let config = try options.load()
-            guard Journal.exists(inDirectory: config.state.dir) else {
-                throw fail("No journal in \(config.state.dir) to repair.", code: ExitStatus.invalidInput)
-            }
-            do {
-                let lock = try StateLock(directory: config.state.dir)
-                defer { lock.release() }
-                let report = try JournalRepair.repair(directory: config.state.dir, outputs: config.outputs.map(\.name), now: WallClock.system.now())
-                print("repaired \(StateDirectory.journalPath(in: config.state.dir)):")
-                for line in report.lines { print("  " + line) }
-                let journal = try Journal(directory: config.state.dir)
-                do {
-                    try await journal.verify()
-                } catch {
-                    await journal.close()
-                    throw error
-                }
-                await journal.close()
-                print("the repaired journal passes SQLite's check; start the forwarder again.")
-            } catch {
-                throw fail("\(error)", code: ExitStatus.runtimeFailure)
-            }
-        }
-    }
 
     /// `checkpoint show`.
     struct Show: AsyncParsableCommand {
@@ -61,30 +19,12 @@ struct CheckpointCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            guard Journal.exists(inDirectory: config.state.dir) else {
-                print("No journal in \(config.state.dir) yet: the forwarder has not run with this state.dir.")
-                return
-            }
             do {
-                let journal = try Journal(directory: config.state.dir)
-                let cursor = try await journal.checkpoint(of: .monitor).flatMap { MonitorCursor(encoded: $0) }
-                let stats = try await journal.stats()
-                let positions = try await journal.outputPositions()
-                let waiting = try await journal.pendingSummary()
-                await journal.close()
-                print("journal: \(journal.path)")
-                let age = waiting.map { ", the oldest arrived \(Int(WallClock.system.now().duration(since: $0.oldestReceived).secondsDouble)) s ago" } ?? ""
-                print("  events stored: \(stats.events), waiting for release: \(stats.pending)\(age), last release sequence: \(stats.lastSequence)")
-                print("  merge frontier: \(stats.frontier == .distantPast ? "none yet" : stats.frontier.rfc3339)")
-                if config.sources.monitor != nil {
-                    print("monitor cursor: \(cursor.map { "\($0)" } ?? "none (first run backfills from start_from/backfill)")")
+                guard let lines = try await StateCommands.show(config) else {
+                    print("No journal in \(config.state.dir) yet: the forwarder has not run with this state.dir.")
+                    return
                 }
-                for output in config.outputs {
-                    let position = positions[output.name]
-                    let behind = stats.lastSequence - (position?.sequence ?? 0)
-                    print("output \(output.name): sequence \(position?.sequence ?? 0) (\(behind) released events not yet delivered)"
-                        + (position.map { $0.byteOffset > 0 ? ", byte offset \($0.byteOffset)" : "" } ?? ""))
-                }
+                for line in lines { print(line) }
             } catch {
                 throw fail("\(error)", code: ExitStatus.runtimeFailure)
             }
@@ -119,20 +59,37 @@ struct CheckpointCommand: AsyncParsableCommand {
                 throw fail("--output \(output) is not an output of \(config.file) (outputs: \(config.outputs.map(\.name).joined(separator: ", "))).", code: ExitStatus.invalidInput)
             }
             do {
-                let lock = try StateLock(directory: config.state.dir)
-                let journal = try Journal(directory: config.state.dir)
                 if let output {
-                    let sequence = try await journal.lastSequence(before: date)
-                    let old = try await journal.outputPosition(output)
-                    try await journal.resetOutput(output, to: OutputPosition(sequence: sequence, byteOffset: old?.byteOffset ?? 0, fileCounter: old?.fileCounter ?? 0), at: WallClock.system.now())
-                    print("output \(output): position moved to sequence \(sequence) (re-delivers events released at or after \(date.rfc3339)).")
+                    print(try await StateCommands.resetOutput(config, output: output, to: date))
                 } else {
-                    let cursor = MonitorCursor(phase: .backfill(date.utcDate))
-                    try await journal.saveCheckpoint(SourceCheckpoint(source: .monitor, state: cursor.encoded()), at: WallClock.system.now())
-                    print("monitor cursor: \(cursor).")
+                    print(try await StateCommands.resetMonitor(config, to: date))
                 }
-                await journal.close()
-                withExtendedLifetime(lock) {}
+            } catch {
+                throw fail("\(error)", code: ExitStatus.runtimeFailure)
+            }
+        }
+    }
+
+    /// `checkpoint repair`.
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Salvage a damaged journal: copy every readable event, cursor and position into a new one.",
+            discussion: """
+            Run it when `run` refuses to start because the journal is damaged. The damaged file is kept beside the new \
+            one as journal.sqlite.damaged-<time>, unchanged. Rows on unreadable pages are lost; the summary says which \
+            tables lost rows and what that means for the outputs. The forwarder must be stopped.
+            """
+        )
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let config = try options.load()
+            guard StateCommands.hasJournal(config) else {
+                throw fail("No journal in \(config.state.dir) to repair.", code: ExitStatus.invalidInput)
+            }
+            do {
+                for line in try await StateCommands.repair(config) { print(line) }
             } catch {
                 throw fail("\(error)", code: ExitStatus.runtimeFailure)
             }
