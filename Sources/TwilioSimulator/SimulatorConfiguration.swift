@@ -54,8 +54,13 @@ public struct SimulatorConfiguration: Sendable {
     public var accountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     /// The Basic-auth password for the account sid or any `SK…` key.
     public var authToken = "simulator-auth-token"
-    /// Faults injected into `/v1/` responses.
+    /// Faults injected into `/v1/` responses (``TwilioSimulator/setFaults(_:)`` changes them while running).
     public var faults: FaultSpec = .none
+    /// How far the simulator's clock runs ahead of the host's (negative: behind): event dates,
+    /// visibility and the "now" of every listing follow it, as Twilio's follow Twilio's clock,
+    /// so a forwarder on this host sees a clock skew. ``TwilioSimulator/setClockOffset(_:)``
+    /// changes it while running.
+    public var clockOffset: Duration = .zero
     /// Share of generated events that reuse the previous event's timestamp.
     public var sameTimestampFraction = 0.15
     /// Share of live events that become visible only some time after their `event_date`.
