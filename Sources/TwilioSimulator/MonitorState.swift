@@ -170,15 +170,18 @@ final class MonitorState: Sendable {
         var rng = SplitMix64(seed: seed, stream: RandomStream.live, index: index)
         let nowSeconds = CivilTime.floorDiv(nowMs, 1000)
         var date = nowSeconds
+        // Sharing only within the current second keeps every event visible within 1 s of its
+        // `event_date` (the date's resolution) unless it is one of the late ones.
         let wantsShare = shareTimestamp ?? rng.chance(sameTimestampFraction)
-        if wantsShare, let last = state.store.lastGeneratedDate, last >= nowSeconds - 1, last <= nowSeconds {
+        if wantsShare, let last = state.store.lastGeneratedDate, last == nowSeconds {
             date = last
         }
         var visibleAt = date * 1000
         if allowLate, rng.chance(lateVisibleFraction), maxVisibilityDelayMs > 0 {
-            // Visible between a quarter of the maximum delay and the maximum, from now.
+            // Visible between a quarter of the maximum delay and the maximum after its date (at
+            // once if that has passed already), so the maximum bounds the delay a poller sees.
             let quarter = maxVisibilityDelayMs / 4
-            visibleAt = nowMs + quarter + Int64(rng.nextInt(below: Int(max(1, maxVisibilityDelayMs - quarter))))
+            visibleAt = max(nowMs, date * 1000 + quarter + Int64(rng.nextInt(below: Int(max(1, maxVisibilityDelayMs - quarter)))))
         }
         let record = EventRecord.generate(index: index, seed: seed, date: date, visibleAtMs: visibleAt, catalog: catalog)
         state.store.nextIndex += 1

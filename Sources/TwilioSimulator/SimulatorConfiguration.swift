@@ -61,11 +61,14 @@ public struct SimulatorConfiguration: Sendable {
     /// so a forwarder on this host sees a clock skew. ``TwilioSimulator/setClockOffset(_:)``
     /// changes it while running.
     public var clockOffset: Duration = .zero
-    /// Share of generated events that reuse the previous event's timestamp.
+    /// Share of generated events that reuse the previous event's timestamp (live events: when
+    /// the previous one is of the same second).
     public var sameTimestampFraction = 0.15
     /// Share of live events that become visible only some time after their `event_date`.
     public var lateVisibleFraction = 0.05
-    /// Upper bound of that visibility delay.
+    /// Upper bound of that visibility delay, counted from the `event_date`. Every other event is
+    /// visible within 1 s of its `event_date` (dates have whole seconds), so a poller's
+    /// lookback must exceed the larger of the two.
     public var maxVisibilityDelay: Duration = .seconds(20)
     /// How long a `slow` fault delays an otherwise correct answer.
     public var slowResponseDelay: Duration = .seconds(2)
