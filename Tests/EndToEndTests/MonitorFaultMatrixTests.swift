@@ -83,7 +83,7 @@ struct MonitorFault: Sendable, CustomTestStringConvertible {
     ]
 }
 
-@Suite("Monitor API fault matrix: the cursor never runs ahead of the journal, and the forwarder recovers by itself")
+@Suite("Monitor API fault matrix: the cursor never runs ahead of the journal, and the forwarder recovers by itself", .serialized)
 struct MonitorFaultMatrixTests {
     @Test("under the fault the cursor claims only stored events, /readyz and the log name a persistent fault, and once it clears the files hold the ground truth exactly once",
           arguments: MonitorFault.rows)
