@@ -124,13 +124,13 @@ public final class MonitorPoller: Service, Sendable {
             await reporter.report(source, watermark: watermark)
         }
         await health?.ok("source:monitor", detail: "\(next)")
-        let streak = failures.withLock { streak in
+        let (failed, since) = failures.withLock { streak in
             defer { streak.count = 0; streak.since = nil }
             return (streak.count, streak.since)
         }
-        if streak.0 > 0, let since = streak.1 {
+        if failed > 0, let since {
             let seconds = (clock.now().duration(since: since).secondsDouble * 10).rounded() / 10
-            logger.notice("Monitor API answers again: a window completed after \(streak.0) failed requests over \(seconds) s", metadata: ["cursor": "\(next)"])
+            logger.notice("Monitor API answers again: a window completed after \(failed) failed requests over \(seconds) s", metadata: ["cursor": "\(next)"])
         }
         return next
     }
