@@ -39,15 +39,17 @@ public struct MonitorClient: Sendable {
         request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "twilio-siem-forwarder/\(ForwarderVersion.current)")
-        let response: HTTPClientResponse
-        let body: ByteBuffer
+        let response: (status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer)
         do {
-            response = try await http.execute(request, timeout: .milliseconds(requestTimeout.milliseconds))
-            body = try await response.body.collect(upTo: maxBodyBytes)
+            // AsyncHTTPClient's timeout ends at the response head; the body must arrive in time too.
+            response = try await Self.within(requestTimeout) { [http, request, maxBodyBytes, requestTimeout] in
+                let head = try await http.execute(request, timeout: .milliseconds(requestTimeout.milliseconds))
+                return (head.status, head.headers, try await head.body.collect(upTo: maxBodyBytes))
+            }
         } catch {
-            throw MonitorAPIError(kind: .transport, message: Self.describe(error), url: url)
+            throw MonitorAPIError(kind: .transport, message: describe(error), url: url)
         }
-        let bytes = Array(body.readableBytesView)
+        let bytes = Array(response.body.readableBytesView)
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
             let decoded = TwilioErrorBody.decode(bytes)
@@ -89,10 +91,46 @@ public struct MonitorClient: Sendable {
         return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            return "\(error)"
+    /// What went wrong with the exchange, as the end of a sentence an operator can act on.
+    func describe(_ error: any Error) -> String {
+        let timeout = DurationText.format(requestTimeout)
+        switch error {
+        case is RequestTimedOut:
+            return "no complete answer within the request timeout of \(timeout) (sources.monitor.request_timeout)"
+        case let error as HTTPClientError:
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout:
+                return "no complete answer within the request timeout of \(timeout) (sources.monitor.request_timeout)"
+            case .remoteConnectionClosed:
+                return "the connection closed before the answer was complete"
+            default:
+                return "\(error)"
+            }
+        case let error as IOError where error.errnoCode == ECONNRESET:
+            return "the connection was reset before the answer was complete"
+        case let error as IOError:
+            return "the connection failed (\(String(cString: strerror(error.errnoCode))))"
+        case is NIOTooManyBytesError:
+            return "the answer is larger than \(maxBodyBytes) bytes"
+        default:
+            return String(describing: error)
         }
-        return String(describing: error)
+    }
+
+    /// Runs `body`, cancelling it with ``RequestTimedOut`` if it takes longer than `timeout`.
+    static func within<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw RequestTimedOut() }
+            return value
+        }
     }
 }
+
+/// A request (head and body) took longer than the request timeout.
+struct RequestTimedOut: Error {}

@@ -3,10 +3,13 @@ import Journal
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Pulls Monitor Events into the journal, forever: backfills settled UTC days oldest first, then
 /// polls the live range every `pollInterval`. Retries 429/5xx/transport failures with backoff
-/// (the cursor stays put), stops on 401/403, and reports its watermark to the merger.
+/// (the cursor stays put), fetches a window again whose `next_page_url` is refused, retries
+/// credentials refused after they had been accepted, stops on credentials refused at the first
+/// contact and on other 4xx (``FailurePolicy``), and reports its watermark to the merger.
 public final class MonitorPoller: Service, Sendable {
     /// How the poller paces itself.
     public struct Settings: Sendable {
@@ -42,6 +45,15 @@ public final class MonitorPoller: Service, Sendable {
     private let inserted: Counter
     private let duplicates: Counter
     private let watermarkLag: Gauge
+    private let failures = Mutex(FailureStreak())
+
+    /// Failed requests since the last complete window, and whether the API ever accepted the
+    /// credentials in this process.
+    private struct FailureStreak {
+        var credentialsAccepted = false
+        var count = 0
+        var since: Timestamp?
+    }
 
     public init(
         client: MonitorClient, journal: Journal, settings: Settings, reporter: any WatermarkReporter, health: HealthRegistry? = nil,
@@ -112,18 +124,48 @@ public final class MonitorPoller: Service, Sendable {
             await reporter.report(source, watermark: watermark)
         }
         await health?.ok("source:monitor", detail: "\(next)")
+        let (failed, since) = failures.withLock { streak in
+            defer { streak.count = 0; streak.since = nil }
+            return (streak.count, streak.since)
+        }
+        if failed > 0, let since {
+            let seconds = (clock.now().duration(since: since).secondsDouble * 10).rounded() / 10
+            logger.notice("Monitor API answers again: a window completed after \(failed) failed requests over \(seconds) s", metadata: ["cursor": "\(next)"])
+        }
         return next
     }
 
     /// Pages through one window, storing each page as it arrives and the new cursor with the
-    /// last page. Returns nil if shutdown interrupted it.
+    /// last page; starts over from the first page, after a backoff, when the API refuses a
+    /// `next_page_url`. Returns nil if shutdown interrupted it.
     func poll(_ window: PollWindow, cursor: MonitorCursor, startedAt: Timestamp) async throws -> MonitorCursor? {
+        var restarts = settings.retry
+        while true {
+            do {
+                return try await pollPages(window, cursor: cursor, startedAt: startedAt)
+            } catch let refused as NextPageRefused {
+                let delay = restarts.nextDelay()
+                let reason = refused.sentence
+                logger.warning("\(reason)", metadata: [
+                    "url": "\(refused.error.url)", "attempt": "\(restarts.attempt)", "delay_ms": "\(delay.milliseconds)",
+                ])
+                await health?.failing("source:monitor", reason: reason)
+                try await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: delay)
+                }
+            }
+        }
+    }
+
+    /// One pass over the pages of `window`; throws ``NextPageRefused`` for ``poll(_:cursor:startedAt:)``.
+    private func pollPages(_ window: PollWindow, cursor: MonitorCursor, startedAt: Timestamp) async throws -> MonitorCursor? {
         var url = client.listURL(startDate: window.start, endDate: window.end, pageSize: settings.pageSize)
         var newest: Timestamp?
+        var newestStored: Timestamp?
         var pages = 0
         var fetched = 0
         while true {
-            let page = try await fetchWithRetry(url, seen: cursor.reportedWatermark)
+            let page = try await fetchWithRetry(url, isNextPage: pages > 0, seen: cursor.reportedWatermark)
             pages += 1
             fetched += page.events.count
             for event in page.events where event.timeSource == .event {
@@ -142,9 +184,14 @@ public final class MonitorPoller: Service, Sendable {
             inserted.increment(by: result.inserted)
             duplicates.increment(by: result.duplicates)
             if result.inserted > 0, let newestOnPage = page.events.map(\.time).max() {
-                await reporter.journalChanged(MergeState.Arrival(receivedAt: receivedAt, newest: newestOnPage))
+                newestStored = max(newestStored ?? newestOnPage, newestOnPage)
             }
             if let nextCursor {
+                // The window's events count as arrived once it is complete: pages come newest
+                // first, so releasing one page before the older ones are in would make them late.
+                if let newestStored {
+                    await reporter.journalChanged(MergeState.Arrival(receivedAt: clock.now(), newest: newestStored))
+                }
                 logger.debug("Monitor window complete", metadata: [
                     "start": "\(window.start)", "pages": "\(pages)", "events": "\(fetched)", "cursor": "\(nextCursor)",
                 ])
@@ -155,31 +202,61 @@ public final class MonitorPoller: Service, Sendable {
         }
     }
 
-    /// One page, retrying what is worth retrying; 401/403 and other 4xx end the poller. While it
-    /// retries, the lag gauge keeps growing from `seen`, the last watermark reported.
-    func fetchWithRetry(_ url: String, seen: Timestamp? = nil) async throws -> MonitorPage {
+    /// One page, retrying what ``FailurePolicy`` says is worth retrying; throws
+    /// ``NextPageRefused`` when the window must start over, and the error when the poller must stop.
+    /// While it retries, the lag gauge keeps growing from `seen`, the last watermark reported.
+    func fetchWithRetry(_ url: String, isNextPage: Bool, seen: Timestamp? = nil) async throws -> MonitorPage {
         var backoff = settings.retry
         while true {
             requests.increment()
+            let error: MonitorAPIError
             do {
                 let page = try await client.fetchPage(url, clock: clock)
+                failures.withLock { $0.credentialsAccepted = true }
                 return page
-            } catch where error.isRetryable {
+            } catch let failure {
+                error = failure
+            }
+            let now = clock.now()
+            let credentialsAccepted = failures.withLock { streak in
+                streak.count += 1
+                if streak.since == nil { streak.since = now }
+                return streak.credentialsAccepted
+            }
+            switch FailurePolicy.action(for: error.kind, isNextPage: isNextPage, credentialsAccepted: credentialsAccepted) {
+            case .retryPage:
                 retries.increment()
                 if let seen { watermarkLag.record(clock.now().duration(since: seen).secondsDouble) }
                 let delay = backoff.nextDelay(retryAfter: error.retryAfter)
-                logger.warning("Monitor request failed; retrying", metadata: [
-                    "error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)",
-                ])
+                let metadata: Logger.Metadata = ["error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)"]
+                if error.kind == .unauthorized {
+                    logger.error("Monitor API refused credentials it had accepted; retrying until it accepts them again", metadata: metadata)
+                } else {
+                    logger.warning("Monitor request failed; retrying", metadata: metadata)
+                }
                 await health?.failing("source:monitor", reason: error.description)
                 try await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: delay)
                 }
-            } catch {
+            case .restartWindow:
+                throw NextPageRefused(error: error)
+            case .stop:
                 await health?.failing("source:monitor", reason: error.description)
                 logger.error("Monitor poller stopped: \(error)")
                 throw error
             }
         }
+    }
+}
+
+/// The API refused a `next_page_url` of the window being fetched: the window starts over.
+struct NextPageRefused: Error {
+    var error: MonitorAPIError
+
+    /// What `/readyz` and the log say about it.
+    var sentence: String {
+        let code = error.twilioCode.map { ", Twilio \($0)" } ?? ""
+        return "Monitor API refused the next page of a window (HTTP \(error.status ?? 0)\(code): \(error.message)); "
+            + "fetching the window again from its first page."
     }
 }

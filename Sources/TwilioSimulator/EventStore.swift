@@ -42,6 +42,12 @@ struct EventStore: Sendable {
         return pendingVisibleAt.count
     }
 
+    /// Marks as pending every event not visible at `nowMs`, also those that were visible before:
+    /// after the clock moved back, events dated after the new "now" are hidden again.
+    mutating func recomputePending(nowMs: Int64) {
+        pendingVisibleAt = records.lazy.filter { !$0.isVisible(atMs: nowMs) }.map(\.visibleAtMs)
+    }
+
     /// The latest `visibleAtMs` among pending events, if any.
     var latestPendingVisibleAt: Int64? { pendingVisibleAt.max() }
 

@@ -1,5 +1,3 @@
-import Foundation
-
 /// The Event Streams side: a generator loop that paces deliveries to an events-per-minute rate,
 /// and a dispatcher that sends queued deliveries, a few at a time, each with its own retries.
 final class EventStreamsService: Sendable {
@@ -8,13 +6,15 @@ final class EventStreamsService: Sendable {
     let ledger: DeliveryLedger
     let gate = PauseGate()
     private let sender: WebhookSender
+    private let clock: SimulatorClock
     private let seed: UInt64
     private let queue: AsyncStream<DeliveryLedger.Delivery>
     private let queueInput: AsyncStream<DeliveryLedger.Delivery>.Continuation
 
-    init(ledger: DeliveryLedger, sender: WebhookSender, seed: UInt64) {
+    init(ledger: DeliveryLedger, sender: WebhookSender, clock: SimulatorClock, seed: UInt64) {
         self.ledger = ledger
         self.sender = sender
+        self.clock = clock
         self.seed = seed
         (queue, queueInput) = AsyncStream.makeStream(of: DeliveryLedger.Delivery.self)
     }
@@ -58,7 +58,7 @@ final class EventStreamsService: Sendable {
                 return
             }
             guard !gate.isPaused, !Task.isCancelled else { continue }
-            enqueue(ledger.makeDeliveries(plan: plan, nowMs: wallClockMilliseconds()))
+            enqueue(ledger.makeDeliveries(plan: plan, nowMs: clock.nowMs()))
         }
     }
 
@@ -67,9 +67,4 @@ final class EventStreamsService: Sendable {
         queueInput.finish()
         gate.close()
     }
-}
-
-/// Wall-clock time in epoch milliseconds (event dates are wall-clock, as Twilio's are).
-func wallClockMilliseconds() -> Int64 {
-    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
 }

@@ -2,8 +2,8 @@ import Hummingbird
 import NIOCore
 import NIOPosix
 
-/// The transport-level faults: dropping the connection without an answer, and answering
-/// with a body cut short. (Status-code faults are ordinary ``APIResponse``s.)
+/// The transport-level faults: dropping the connection without an answer, answering with a
+/// body cut short, and answering slowly. (Status-code faults are ordinary ``APIResponse``s.)
 enum FaultInjection {
     /// Thrown after the connection was dropped on purpose, so nothing more is written.
     struct ConnectionDropped: Error {}
@@ -36,6 +36,22 @@ enum FaultInjection {
             return Response(status: .init(code: response.status), headers: headers, body: body)
         }
         return Response(status: .init(code: response.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: prefix)))
+    }
+
+    /// `response` with its status, headers and the first half of its body at once, and the rest
+    /// only after `delay`: a slow page, which a client's timeout has to cut in the middle of the body.
+    static func slowBody(_ response: APIResponse, delay: Duration) -> Response {
+        let full = response.body
+        let half = full.count / 2
+        var headers = HTTPFields(response)
+        headers[.contentLength] = String(full.count)
+        let body = ResponseBody(contentLength: full.count) { writer in
+            try await writer.write(ByteBuffer(bytes: full[..<half]))
+            try await Task.sleep(for: delay)
+            try await writer.write(ByteBuffer(bytes: full[half...]))
+            try await writer.finish(nil)
+        }
+        return Response(status: .init(code: response.status), headers: headers, body: body)
     }
 }
 

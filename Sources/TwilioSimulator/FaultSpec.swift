@@ -2,6 +2,10 @@
 public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
     /// 429 with code 20429, with `Retry-After: 1` half of the time.
     case tooManyRequests = "429"
+    /// 429 with code 20429 and always `Retry-After: 1`.
+    case tooManyRequestsWithRetryAfter = "429+retry-after"
+    /// 429 with code 20429 and never a `Retry-After`.
+    case tooManyRequestsWithoutRetryAfter = "429-retry-after"
     /// 500 in Twilio's legacy JSON error shape.
     case internalError = "500"
     /// 503 as RFC 9457 `application/problem+json`.
@@ -12,12 +16,21 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
     case reset
     /// Headers and part of the body, then the connection closes (or the body is cut short).
     case truncate
+    /// Only requests carrying a `PageToken` (a `next_page_url`): 404 with code 20404, as Twilio
+    /// answers for a resource it does not know. Drawn on its own for those requests, so its rate
+    /// does not count towards the total of the others.
+    case pageNotFound = "page404"
+
+    /// The kinds a plain rate such as `0.1` is spread over: what an overloaded or flaky front
+    /// end does to any request.
+    public static let spreadByPlainRate: [FaultKind] = [.tooManyRequests, .internalError, .unavailable, .slow, .reset, .truncate]
 }
 
 /// Which faults to inject and how often (each a probability per request; they add up).
 ///
-/// Parsed from `"0.1"` (a total rate split evenly across every kind) or from a list such as
-/// `"429=0.05,500=0.03,503=0.01,slow=0.01,reset=0.02,truncate=0.01"`.
+/// Parsed from `"0.1"` (a total rate split evenly across 429, 500, 503, slow, reset and
+/// truncate) or from a list such as `"429=0.05,500=0.03,503=0.01,slow=0.01,reset=0.02,truncate=0.01"`,
+/// which may also name `429+retry-after`, `429-retry-after` and `page404`.
 public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     /// No faults.
     public static let none = FaultSpec(rates: [:])
@@ -40,10 +53,10 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
             guard total.isFinite, (0...1).contains(total) else {
                 throw SimulatorConfigurationError("Fault rate \"\(trimmed)\" must be a number between 0 and 1.")
             }
-            let share = total / Double(FaultKind.allCases.count)
+            let share = total / Double(FaultKind.spreadByPlainRate.count)
             var rates: [FaultKind: Double] = [:]
             if total > 0 {
-                for kind in FaultKind.allCases { rates[kind] = share }
+                for kind in FaultKind.spreadByPlainRate { rates[kind] = share }
             }
             self.init(rates: rates)
             return
@@ -75,15 +88,16 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
             }
             if rate > 0 { rates[kind] = rate }
         }
-        let total = rates.values.reduce(0, +)
+        let total = rates.filter { $0.key != .pageNotFound }.values.reduce(0, +)
         guard total <= 1 + 1e-9 else {
             throw SimulatorConfigurationError("Fault rates in \"\(text)\" add up to \(total), more than 1.")
         }
         self.init(rates: rates)
     }
 
-    /// Sum of all rates: the probability that a request gets some fault.
-    public var totalRate: Double { rates.values.reduce(0, +) }
+    /// Sum of the rates that apply to any request: the probability that a request without a
+    /// `PageToken` gets some fault.
+    public var totalRate: Double { rates.filter { $0.key != .pageNotFound }.values.reduce(0, +) }
 
     public var description: String {
         if rates.isEmpty { return "none" }
@@ -92,9 +106,10 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Picks the fault for one request from a uniform draw in [0, 1); `nil` = answer normally.
+    /// ``FaultKind/pageNotFound`` is never picked here: it has its own draw.
     func fault(forDraw draw: Double) -> FaultKind? {
         var cumulative = 0.0
-        for kind in FaultKind.allCases {
+        for kind in FaultKind.allCases where kind != .pageNotFound {
             guard let rate = rates[kind] else { continue }
             cumulative += rate
             if draw < cumulative { return kind }

@@ -15,7 +15,7 @@ struct LiveEventGenerator: Sendable {
             } catch {
                 return
             }
-            state.addLiveEvent(nowMs: wallClockMilliseconds())
+            state.addLiveEvent(nowMs: state.clock.nowMs())
         }
     }
 }

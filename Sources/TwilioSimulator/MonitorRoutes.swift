@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// `GET /v1/Events` and `GET /v1/Events/{Sid}`: Basic auth, Twilio's errors, and the injected
-/// faults. Every `/v1/` request is counted, faulted or not.
+/// `GET /v1/Events` and `GET /v1/Events/{Sid}`: Basic auth, Twilio's errors, revoked
+/// credentials and the injected faults. Every `/v1/` request is counted, faulted or not.
 struct MonitorRoutes: Sendable {
     var state: MonitorState
     var base: BaseURLBox
@@ -24,29 +24,38 @@ struct MonitorRoutes: Sendable {
         }
     }
 
-    /// Faults first (as a flaky front end would), then authentication, then the answer.
+    /// Revoked credentials refuse everything; otherwise faults first (as a flaky front end
+    /// would), then authentication, then the answer.
     private func respond(
         _ request: Request, _ context: SimulatorRequestContext, kind: MonitorState.RequestKind,
         _ answer: () -> APIResponse
     ) async throws -> Response {
-        let decision = state.beginRequest(kind)
+        let hasPageToken = !(QueryString.parse(request.uri.query)["PageToken"] ?? "").isEmpty
+        let decision = state.beginRequest(kind, hasPageToken: hasPageToken)
+        if decision.revoked {
+            state.countUnauthorized()
+            return TwilioErrors.unauthorized().hummingbirdResponse
+        }
         switch decision.fault {
         case .tooManyRequests: return TwilioErrors.tooManyRequests(retryAfter: decision.coin).hummingbirdResponse
+        case .tooManyRequestsWithRetryAfter: return TwilioErrors.tooManyRequests(retryAfter: true).hummingbirdResponse
+        case .tooManyRequestsWithoutRetryAfter: return TwilioErrors.tooManyRequests(retryAfter: false).hummingbirdResponse
         case .internalError: return TwilioErrors.internalError().hummingbirdResponse
         case .unavailable: return TwilioErrors.unavailable().hummingbirdResponse
+        case .pageNotFound: return TwilioErrors.notFound(path: request.uri.path).hummingbirdResponse
         case .reset: try await FaultInjection.reset(context.channel)
-        case .slow: try await Task.sleep(for: slowResponseDelay)
-        case .truncate, nil: break
+        case .slow, .truncate, nil: break
         }
         guard isAuthorized(request) else {
             state.countUnauthorized()
             return TwilioErrors.unauthorized().hummingbirdResponse
         }
         let response = answer()
-        if decision.fault == .truncate {
-            return FaultInjection.truncated(response, closeEarly: decision.coin)
+        switch decision.fault {
+        case .truncate: return FaultInjection.truncated(response, closeEarly: decision.coin)
+        case .slow: return FaultInjection.slowBody(response, delay: slowResponseDelay)
+        default: return response.hummingbirdResponse
         }
-        return response.hummingbirdResponse
     }
 
     private func list(_ request: Request) -> APIResponse {
@@ -55,7 +64,7 @@ struct MonitorRoutes: Sendable {
         case .failure(let error):
             return error.response
         case .success(let listRequest):
-            let page = state.page(for: listRequest, nowMs: wallClockMilliseconds())
+            let page = state.page(for: listRequest, nowMs: state.clock.nowMs())
             let (baseURL, json) = base.current(catalog: state.catalog)
             return .json(EventListingJSON.render(page: page, request: listRequest, json: json, baseURL: baseURL))
         }
@@ -64,7 +73,7 @@ struct MonitorRoutes: Sendable {
     private func fetch(sid: String) -> APIResponse {
         let path = "/v1/Events/\(sid)"
         guard let value = Sid128(parsing: sid, prefix: "AE"),
-              let record = state.visibleRecord(sid: value, nowMs: wallClockMilliseconds())
+              let record = state.visibleRecord(sid: value, nowMs: state.clock.nowMs())
         else { return TwilioErrors.notFound(path: path) }
         return .json(base.current(catalog: state.catalog).json.object(record))
     }

@@ -1,11 +1,13 @@
 import Synchronization
 
 /// The Monitor side's shared state behind one lock: the event store, the live-generation
-/// switch, the fault dice and the request counters. Every method holds the lock briefly;
-/// JSON is built by callers after the lock is released.
+/// switch, the fault spec and its dice, the credentials switch and the request counters. Every
+/// method holds the lock briefly; JSON is built by callers after the lock is released.
 final class MonitorState: Sendable {
     /// What one `/v1/` request should get, decided when it arrives.
     struct RequestDecision: Sendable {
+        /// The credentials are revoked: the answer is 401 whatever the request.
+        var revoked = false
         var fault: FaultKind?
         /// A coin flip for the fault's variant (Retry-After present, truncation style).
         var coin: Bool
@@ -24,6 +26,8 @@ final class MonitorState: Sendable {
     private struct State {
         var store: EventStore
         var counters = Counters()
+        var faults: FaultSpec
+        var credentialsRevoked = false
         var faultRNG: SplitMix64
         var livePaused = false
         var stopped = false
@@ -31,30 +35,33 @@ final class MonitorState: Sendable {
     }
 
     let catalog: EventCatalog
+    let clock: SimulatorClock
     private let seed: UInt64
-    private let faults: FaultSpec
     private let sameTimestampFraction: Double
     private let lateVisibleFraction: Double
     private let maxVisibilityDelayMs: Int64
     private let state: Mutex<State>
 
-    init(store: EventStore, catalog: EventCatalog, configuration: SimulatorConfiguration) {
+    init(store: EventStore, catalog: EventCatalog, clock: SimulatorClock, configuration: SimulatorConfiguration) {
         self.catalog = catalog
+        self.clock = clock
         self.seed = configuration.seed
-        self.faults = configuration.faults
         self.sameTimestampFraction = configuration.sameTimestampFraction
         self.lateVisibleFraction = configuration.lateVisibleFraction
         self.maxVisibilityDelayMs = configuration.maxVisibilityDelay.milliseconds
         self.state = Mutex(State(
             store: store,
+            faults: configuration.faults,
             faultRNG: SplitMix64(seed: configuration.seed, stream: RandomStream.faults, index: 0)
         ))
     }
 
     // MARK: Requests
 
-    /// Counts a `/v1/` request and rolls the fault dice for it.
-    func beginRequest(_ kind: RequestKind) -> RequestDecision {
+    /// Counts a `/v1/` request and rolls the fault dice for it (none while the credentials are
+    /// revoked: then every request is refused). `hasPageToken`: the request carries a `PageToken`,
+    /// so a ``FaultKind/pageNotFound`` fault can hit it.
+    func beginRequest(_ kind: RequestKind, hasPageToken: Bool = false) -> RequestDecision {
         state.withLock { state in
             state.counters.requests += 1
             switch kind {
@@ -62,10 +69,40 @@ final class MonitorState: Sendable {
             case .fetch: state.counters.fetchRequests += 1
             case .other: break
             }
-            let fault = faults.rates.isEmpty ? nil : faults.fault(forDraw: state.faultRNG.nextUnit())
+            if state.credentialsRevoked {
+                return RequestDecision(revoked: true, fault: nil, coin: false)
+            }
+            var fault: FaultKind?
+            if hasPageToken, let rate = state.faults.rates[.pageNotFound], state.faultRNG.nextUnit() < rate {
+                fault = .pageNotFound
+            } else if !state.faults.rates.isEmpty {
+                fault = state.faults.fault(forDraw: state.faultRNG.nextUnit())
+            }
             if let fault { state.counters.faultsInjected[fault, default: 0] += 1 }
             return RequestDecision(fault: fault, coin: state.faultRNG.next() & 1 == 0)
         }
+    }
+
+    /// Replaces the fault spec; the next request is decided by the new one.
+    func setFaults(_ faults: FaultSpec) {
+        state.withLock { $0.faults = faults }
+    }
+
+    var faults: FaultSpec {
+        state.withLock { $0.faults }
+    }
+
+    /// Moves the simulated clock; events it no longer reaches count as pending until it does.
+    func setClockOffset(_ offset: Duration) {
+        state.withLock { state in
+            clock.setOffset(offset)
+            state.store.recomputePending(nowMs: clock.nowMs())
+        }
+    }
+
+    /// While revoked, every `/v1/` request answers 401 (Twilio's 20003), whatever its credentials.
+    func setCredentialsRevoked(_ revoked: Bool) {
+        state.withLock { $0.credentialsRevoked = revoked }
     }
 
     func countUnauthorized() {
@@ -133,15 +170,18 @@ final class MonitorState: Sendable {
         var rng = SplitMix64(seed: seed, stream: RandomStream.live, index: index)
         let nowSeconds = CivilTime.floorDiv(nowMs, 1000)
         var date = nowSeconds
+        // Sharing only within the current second keeps every event visible within 1 s of its
+        // `event_date` (the date's resolution) unless it is one of the late ones.
         let wantsShare = shareTimestamp ?? rng.chance(sameTimestampFraction)
-        if wantsShare, let last = state.store.lastGeneratedDate, last >= nowSeconds - 1, last <= nowSeconds {
+        if wantsShare, let last = state.store.lastGeneratedDate, last == nowSeconds {
             date = last
         }
         var visibleAt = date * 1000
         if allowLate, rng.chance(lateVisibleFraction), maxVisibilityDelayMs > 0 {
-            // Visible between a quarter of the maximum delay and the maximum, from now.
+            // Visible between a quarter of the maximum delay and the maximum after its date (at
+            // once if that has passed already), so the maximum bounds the delay a poller sees.
             let quarter = maxVisibilityDelayMs / 4
-            visibleAt = nowMs + quarter + Int64(rng.nextInt(below: Int(max(1, maxVisibilityDelayMs - quarter))))
+            visibleAt = max(nowMs, date * 1000 + quarter + Int64(rng.nextInt(below: Int(max(1, maxVisibilityDelayMs - quarter)))))
         }
         let record = EventRecord.generate(index: index, seed: seed, date: date, visibleAtMs: visibleAt, catalog: catalog)
         state.store.nextIndex += 1

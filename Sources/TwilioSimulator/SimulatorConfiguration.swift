@@ -54,13 +54,21 @@ public struct SimulatorConfiguration: Sendable {
     public var accountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     /// The Basic-auth password for the account sid or any `SK…` key.
     public var authToken = "simulator-auth-token"
-    /// Faults injected into `/v1/` responses.
+    /// Faults injected into `/v1/` responses (``TwilioSimulator/setFaults(_:)`` changes them while running).
     public var faults: FaultSpec = .none
-    /// Share of generated events that reuse the previous event's timestamp.
+    /// How far the simulator's clock runs ahead of the host's (negative: behind): event dates,
+    /// visibility and the "now" of every listing follow it, as Twilio's follow Twilio's clock,
+    /// so a forwarder on this host sees a clock skew. ``TwilioSimulator/setClockOffset(_:)``
+    /// changes it while running.
+    public var clockOffset: Duration = .zero
+    /// Share of generated events that reuse the previous event's timestamp (live events: when
+    /// the previous one is of the same second).
     public var sameTimestampFraction = 0.15
     /// Share of live events that become visible only some time after their `event_date`.
     public var lateVisibleFraction = 0.05
-    /// Upper bound of that visibility delay.
+    /// Upper bound of that visibility delay, counted from the `event_date`. Every other event is
+    /// visible within 1 s of its `event_date` (dates have whole seconds), so a poller's
+    /// lookback must exceed the larger of the two.
     public var maxVisibilityDelay: Duration = .seconds(20)
     /// How long a `slow` fault delays an otherwise correct answer.
     public var slowResponseDelay: Duration = .seconds(2)

@@ -29,7 +29,7 @@ struct SimulatorRoutes: Sendable {
     /// Every event visible now, newest first, streamed in chunks (a million events never sit
     /// in memory as one body).
     private func events() -> Response {
-        let nowMs = wallClockMilliseconds()
+        let nowMs = state.clock.nowMs()
         let state = self.state
         let json = base.current(catalog: state.catalog).json
         let body = ResponseBody { writer in

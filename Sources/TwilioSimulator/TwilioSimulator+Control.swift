@@ -1,16 +1,43 @@
 import Foundation
 
-/// The control surface tests and the CLI use: live-event and delivery switches, ground truth,
-/// counters.
+/// The control surface tests and the CLI use: live-event and delivery switches, faults,
+/// credentials and clock at runtime, ground truth, counters.
 extension TwilioSimulator {
     // MARK: Monitor control
 
     public func pauseLiveEvents() async { monitor.pauseLive() }
     public func resumeLiveEvents() async { monitor.resumeLive() }
 
+    /// Replaces the injected faults from the next `/v1/` request on (``FaultSpec/none`` clears them).
+    public func setFaults(_ faults: FaultSpec) async { monitor.setFaults(faults) }
+
+    /// The faults injected now.
+    public func faults() async -> FaultSpec { monitor.faults }
+
+    /// Revokes the credentials: until ``restoreCredentials()``, every `/v1/` request answers 401
+    /// with Twilio's error 20003, whatever it sends (a key deleted or rotated mid-run).
+    public func revokeCredentials() async { monitor.setCredentialsRevoked(true) }
+
+    /// Accepts the configured credentials again.
+    public func restoreCredentials() async { monitor.setCredentialsRevoked(false) }
+
+    /// Moves the simulator's clock to `offset` ahead of the host's (negative: behind), from now
+    /// on: new events are dated by it, and visibility and listings use it. Moving it back hides
+    /// the events it has not reached yet (``waitUntilAllVisible()`` then waits for them) and
+    /// dates new events before ones already served, as a step of Twilio's clock would.
+    public func setClockOffset(_ offset: Duration) async { monitor.setClockOffset(offset) }
+
+    /// How far the simulator's clock runs ahead of the host's now.
+    public func clockOffset() async -> Duration { monitor.clock.offset }
+
+    /// The simulator's "now" (the host's clock plus ``clockOffset()``).
+    public func now() async -> Date {
+        Date(timeIntervalSince1970: Double(monitor.clock.nowMs()) / 1000)
+    }
+
     /// `count` new events at "now", visible at once (the first two share a timestamp); their sids.
     public func addEvents(count: Int) async -> [String] {
-        monitor.addEvents(count: count, nowMs: wallClockMilliseconds()).map { $0.string(prefix: "AE") }
+        monitor.addEvents(count: count, nowMs: monitor.clock.nowMs()).map { $0.string(prefix: "AE") }
     }
 
     /// Returns once no generated Monitor event is still waiting to become visible. Sleeps until
@@ -18,7 +45,7 @@ extension TwilioSimulator {
     /// late events can keep it waiting.
     public func waitUntilAllVisible() async {
         while !Task.isCancelled {
-            let now = wallClockMilliseconds()
+            let now = monitor.clock.nowMs()
             let visibility = monitor.visibility(nowMs: now)
             guard visibility.pending > 0, let latest = visibility.latestPendingMs else { return }
             try? await Task.sleep(for: .milliseconds(max(1, latest - now + 1)))
@@ -55,7 +82,7 @@ extension TwilioSimulator {
     }
 
     func forEachVisibleChunk(_ body: ([EventRecord]) -> Void) {
-        let now = wallClockMilliseconds()
+        let now = monitor.clock.nowMs()
         var before: EventKey?
         while true {
             let chunk = monitor.visibleChunk(before: before, limit: SimulatorRoutes.chunkSize, nowMs: now)
@@ -76,7 +103,7 @@ extension TwilioSimulator {
 
     static func makeStats(monitor: MonitorState, ledger: DeliveryLedger) -> SimulatorStats {
         let counters = monitor.counters()
-        let visibility = monitor.visibility(nowMs: wallClockMilliseconds())
+        let visibility = monitor.visibility(nowMs: monitor.clock.nowMs())
         let deliveries = ledger.counters()
         return SimulatorStats(
             requests: counters.requests, listRequests: counters.listRequests, fetchRequests: counters.fetchRequests,
@@ -105,6 +132,6 @@ extension TwilioSimulator {
     /// that many single-object deliveries. Does nothing without a ``SimulatorConfiguration/webhookURL``.
     public func sendDelivery(events: Int, batched: Bool) async {
         guard let streams else { return }
-        streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: wallClockMilliseconds()))
+        streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: monitor.clock.nowMs()))
     }
 }

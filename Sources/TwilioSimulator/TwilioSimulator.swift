@@ -62,13 +62,14 @@ public final class TwilioSimulator: Sendable {
         try configuration.validate()
         let webhookTarget = try configuration.webhookURL.map { url throws(SimulatorConfigurationError) in try WebhookURL(parsing: url) }
         let catalog = EventCatalog(seed: configuration.seed, accountSid: configuration.accountSid)
+        let clock = SimulatorClock(offset: configuration.clockOffset)
         let endSeconds = configuration.historyEnd.map { Int64($0.timeIntervalSince1970.rounded(.down)) }
-            ?? CivilTime.floorDiv(wallClockMilliseconds(), 1000)
+            ?? CivilTime.floorDiv(clock.nowMs(), 1000)
         let store = EventHistory(
             seed: configuration.seed, days: configuration.historyDays, eventsPerDay: configuration.historyEventsPerDay,
             endSeconds: endSeconds, sameTimestampFraction: configuration.sameTimestampFraction
         ).generate(catalog: catalog)
-        let monitor = MonitorState(store: store, catalog: catalog, configuration: configuration)
+        let monitor = MonitorState(store: store, catalog: catalog, clock: clock, configuration: configuration)
         let ledger = DeliveryLedger(seed: configuration.seed, accountSid: configuration.accountSid)
         let base = BaseURLBox()
 
@@ -125,7 +126,7 @@ public final class TwilioSimulator: Sendable {
                 basicAuth: configuration.webhookBasicAuth, client: httpClient, ledger: ledger,
                 seed: configuration.seed, logger: logger
             )
-            streams = EventStreamsService(ledger: ledger, sender: sender, seed: configuration.seed)
+            streams = EventStreamsService(ledger: ledger, sender: sender, clock: clock, seed: configuration.seed)
         }
 
         let simulator = TwilioSimulator(

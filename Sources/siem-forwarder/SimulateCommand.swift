@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForwarderCore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -22,7 +23,19 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Auth token (Basic auth password and webhook signing key).") var authToken: String = "simulator-auth-token"
     @Option(help: "Where to POST signed Event Streams deliveries.") var webhookURL: String?
     @Option(help: "CloudEvents per minute sent to --webhook-url.") var webhookEventsPerMinute: Double = 60
-    @Option(help: "Fault injection: a rate like 0.1, or a list like 429=0.05,500=0.03,reset=0.02.") var faults: String?
+    @Option(help: ArgumentHelp(
+        "Fault injection: a rate like 0.1 (spread over 429, 500, 503, slow, reset and truncate), or a list like 429=0.05,500=0.03,reset=0.02.",
+        discussion: """
+            Kinds: 429 (Retry-After half the time), 429+retry-after (always), 429-retry-after (never), 500, 503, \
+            slow (half the body, then the rest after 2 s), reset (connection reset, no answer), truncate (a body cut short), \
+            page404 (a request with a PageToken, i.e. a next_page_url, answers 404 with Twilio's 20404; drawn on its own, \
+            so it does not count towards the total of 1).
+            """
+    )) var faults: String?
+    @Option(help: ArgumentHelp(
+        "How far the simulator's clock runs ahead of this host's, e.g. 90s, or --clock-offset=-90s for behind.",
+        discussion: "Event dates, visibility and the \"now\" of every listing follow it: a forwarder on this host sees that clock skew."
+    )) var clockOffset: String?
 
     func run() async throws {
         var configuration = SimulatorConfiguration()
@@ -46,13 +59,24 @@ struct SimulateCommand: AsyncParsableCommand {
                 throw fail("--faults \(faults): \(error)", code: ExitStatus.invalidInput)
             }
         }
+        if let clockOffset {
+            let magnitude = clockOffset.hasPrefix("-") || clockOffset.hasPrefix("+") ? String(clockOffset.dropFirst()) : clockOffset
+            guard let duration = DurationText.parse(magnitude) else {
+                throw fail("--clock-offset \(clockOffset) is not a duration such as 90s, 500ms or -2m.", code: ExitStatus.invalidInput)
+            }
+            configuration.clockOffset = clockOffset.hasPrefix("-") ? .zero - duration : duration
+        }
         let logger = LoggingSetup.bootstrap(format: .text, level: "info")
         let simulator = try await TwilioSimulator.start(configuration, logger: logger)
         print("Twilio simulator listening on \(simulator.baseURL)")
         print("  Monitor API:   \(simulator.baseURL)/v1/Events  (Basic auth \(accountSid) / \(authToken))")
         print("  ground truth:  \(simulator.baseURL)/simulator/events, /simulator/deliveries, /simulator/stats")
         if let webhookURL { print("  deliveries to: \(webhookURL)") }
+        if configuration.faults != .none { print("  faults:        \(configuration.faults)") }
+        if configuration.clockOffset != .zero { print("  clock offset:  \(DurationText.format(configuration.clockOffset))") }
         print("Press Ctrl-C to stop.")
+        // A script reading the base URL from a pipe must not wait for the buffer to fill.
+        fflush(nil)
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         for await _ in signals { break }
         await simulator.stop()

@@ -1,7 +1,10 @@
 import Foundation
 
 /// A pipeline file for tests: the Monitor source against the simulator, one gzip NDJSON output.
-func monitorPipelineYAML(simulatorURL: String, directory: String, lookback: String = "2s", pollInterval: String = "200ms", backfill: String = "4d", maxAge: String = "500ms") -> String {
+func monitorPipelineYAML(
+    simulatorURL: String, directory: String, lookback: String = "2s", pollInterval: String = "200ms", backfill: String = "4d",
+    maxAge: String = "500ms", pageSize: Int = 1000, requestTimeout: String = "5s"
+) -> String {
     """
     state:
       dir: \(directory)/state
@@ -14,9 +17,9 @@ func monitorPipelineYAML(simulatorURL: String, directory: String, lookback: Stri
         password: simulator-auth-token
         poll_interval: \(pollInterval)
         lookback: \(lookback)
-        page_size: 1000
+        page_size: \(pageSize)
         backfill: \(backfill)
-        request_timeout: 5s
+        request_timeout: \(requestTimeout)
         retry: { initial: 20ms, max: 500ms }
     merge:
       max_hold: 30s

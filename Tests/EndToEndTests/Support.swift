@@ -127,8 +127,8 @@ func waitForExit(_ process: Process) async throws {
 }
 
 /// A simulator for a test: `days` of `perDay` history events, `perMinute` new ones live, from `seed`.
-/// Late-visible events show up within 1 s, inside the 2 s `lookback` of `monitorPipelineYAML`
-/// (the poller promises nothing for events hidden longer than its lookback).
+/// Every event is visible within 1 s of its `event_date`, inside the 2 s `lookback` of
+/// `monitorPipelineYAML` (the poller promises nothing for events hidden longer than its lookback).
 func simulatorConfiguration(seed: UInt64 = 1, days: Int, perDay: Int, perMinute: Double) -> SimulatorConfiguration {
     var configuration = SimulatorConfiguration()
     configuration.maxVisibilityDelay = .seconds(1)

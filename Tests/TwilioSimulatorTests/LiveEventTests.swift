@@ -55,4 +55,31 @@ struct LiveEventTests {
             #expect(await simulator.stats().visibleEvents >= paused.count + 13)
         }
     }
+
+    @Test("every live event is visible within maxVisibilityDelay of its event_date, also when it shares an earlier timestamp")
+    func visibilityBound() throws {
+        var configuration = quietConfiguration(days: 0, perDay: 0)
+        configuration.lateVisibleFraction = 0.5
+        configuration.sameTimestampFraction = 0.9
+        configuration.maxVisibilityDelay = .seconds(1)
+        let catalog = EventCatalog(seed: configuration.seed, accountSid: configuration.accountSid)
+        let state = MonitorState(store: EventStore(), catalog: catalog, clock: SimulatorClock(offset: .zero), configuration: configuration)
+        var rng = SplitMix64(seed: 3)
+        var nowMs: Int64 = 1_795_176_000_000
+        var late = 0
+        var shared = 0
+        var lastDate: Int64?
+        for _ in 0..<3000 {
+            nowMs += Int64(rng.nextInt(below: 700)) + 1
+            let sid = try #require(state.addLiveEvent(nowMs: nowMs))
+            let record = try #require(state.visibleRecord(sid: sid, nowMs: .max))
+            #expect(record.date <= nowMs / 1000, "never dated after it was made")
+            #expect(state.visibleRecord(sid: sid, nowMs: record.date * 1000 + 1000) != nil,
+                    "visible at most 1 s after its date (made \(nowMs - record.date * 1000) ms after it)")
+            if state.visibleRecord(sid: sid, nowMs: nowMs) == nil { late += 1 }
+            if record.date == lastDate { shared += 1 }
+            lastDate = record.date
+        }
+        #expect(late > 300 && shared > 300, "late \(late), shared \(shared)")
+    }
 }
