@@ -9,6 +9,7 @@ CLIENTS=${CLIENTS:-16}
 BATCH=${BATCH:-50}
 REQUESTS=${REQUESTS:-4000}
 PORT=${PORT:-18556}
+OPS_PORT=${OPS_PORT:-19556}
 
 swift build -c release --product siem-forwarder >/dev/null
 swift build -c release --product ingest-bench >/dev/null
@@ -21,6 +22,8 @@ state:
   dir: $work/state
 server:
   listen: 127.0.0.1:$PORT
+operations:
+  listen: 127.0.0.1:$OPS_PORT
 log:
   level: warning
 sources:
@@ -40,11 +43,11 @@ YAML
 
 "$bin/siem-forwarder" run --config "$work/bench.yaml" > "$work/forwarder.log" 2>&1 &
 fwd=$!
-until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
+until curl -sf "http://127.0.0.1:$OPS_PORT/healthz" >/dev/null; do sleep 0.1; done
 
 "$bin/ingest-bench" "http://127.0.0.1:$PORT/webhooks/event-streams" bench-token "$CLIENTS" "$BATCH" "$REQUESTS"
 
-metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics")
+metrics=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics")
 commits=$(echo "$metrics" | awk '/^eventstreams_commit_duration_seconds_count/ {print $2}')
 new=$(echo "$metrics" | awk '/^eventstreams_events_total\{result="new"\}/ {print $2}')
 echo "journal transactions: $commits for $REQUESTS requests ($(awk "BEGIN {printf \"%.3f\", $commits / $REQUESTS}") per request); new events: $new"
@@ -53,7 +56,7 @@ expected=$((REQUESTS * BATCH))
 # Events within allowed_delay of "now" are released a moment later; wait for the output to have
 # written all of them before stopping (a stop earlier would keep the rest, durably, for next run).
 for _ in $(seq 1 600); do
-    written=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^forwarder_output_events_total/ {print $2}')
+    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^forwarder_output_events_total/ {print $2}')
     [ "${written:-0}" -ge "$expected" ] && break
     sleep 0.1
 done

@@ -26,6 +26,8 @@ state:
   dir: $work/state
 server:
   listen: 127.0.0.1:0
+operations:
+  listen: 127.0.0.1:0
 log:
   level: warning
 sources:

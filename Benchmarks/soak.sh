@@ -15,6 +15,7 @@ MONITOR_PER_MINUTE=${MONITOR_PER_MINUTE:-3000}
 WEBHOOK_PER_MINUTE=${WEBHOOK_PER_MINUTE:-3000}
 SIM_PORT=${SIM_PORT:-18621}
 PORT=${PORT:-18622}
+OPS_PORT=${OPS_PORT:-19622}
 RESULTS=${RESULTS:-$PWD/Benchmarks/results}
 
 SCRATCH=${SCRATCH:-.build}
@@ -39,6 +40,8 @@ state:
   retention: 5m
 server:
   listen: 127.0.0.1:$PORT
+operations:
+  listen: 127.0.0.1:$OPS_PORT
 log:
   level: warning
 sources:
@@ -67,7 +70,7 @@ YAML
 
 "$bin/siem-forwarder" run --config "$work/soak.yaml" > "$work/forwarder.log" 2>&1 &
 fwd=$!
-until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.1; done
+until curl -sf "http://127.0.0.1:$OPS_PORT/healthz" >/dev/null; do sleep 0.1; done
 
 echo "seconds,rss_kib,fds,journal_bytes,output_events" > "$csv"
 start=$(date +%s)
@@ -79,7 +82,7 @@ while :; do
     rss=$(awk '/^VmRSS/ {print $2}' /proc/$fwd/status)
     fds=$(ls /proc/$fwd/fd | wc -l)
     journal=$(cat "$work"/state/journal.sqlite* 2>/dev/null | wc -c)
-    written=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^forwarder_output_events_total\{output="files"\}/ {print $2}')
+    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^forwarder_output_events_total\{output="files"\}/ {print $2}')
     echo "$now,$rss,$fds,$journal,${written:-0}" >> "$csv"
     if [ "$now" -ge "$next_burst" ]; then
         bursts=$((bursts + 1))

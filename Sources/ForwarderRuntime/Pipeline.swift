@@ -22,10 +22,12 @@ public final class Pipeline: Sendable {
     let httpClient: HTTPClient?
     let lock: StateLock
     let listening: ListeningAddress
+    let operationsListening: ListeningAddress
     let logger: Logger
 
     init(config: PipelineConfig, journal: Journal, merger: Merger, outputs: [OutputService], health: HealthRegistry,
-         group: ServiceGroup, httpClient: HTTPClient?, lock: StateLock, listening: ListeningAddress, logger: Logger) {
+         group: ServiceGroup, httpClient: HTTPClient?, lock: StateLock, listening: ListeningAddress,
+         operationsListening: ListeningAddress, logger: Logger) {
         self.config = config
         self.journal = journal
         self.merger = merger
@@ -35,6 +37,7 @@ public final class Pipeline: Sendable {
         self.httpClient = httpClient
         self.lock = lock
         self.listening = listening
+        self.operationsListening = operationsListening
         self.logger = logger
     }
 
@@ -56,9 +59,15 @@ public final class Pipeline: Sendable {
         await group.triggerGracefulShutdown()
     }
 
-    /// The port the HTTP listener bound (useful with `listen: 127.0.0.1:0`); waits until it is up.
+    /// The port the public (webhook) listener bound (useful with `listen: 127.0.0.1:0`); waits
+    /// until it is up. Only a pipeline with an Event Streams source has one.
     public func listeningPort() async -> Int {
         await listening.port()
+    }
+
+    /// The port the operations listener bound; waits until it is up.
+    public func operationsPort() async -> Int {
+        await operationsListening.port()
     }
 
     private func cleanup() async {

@@ -101,37 +101,46 @@ public enum PipelineBuilder {
             services.append(.init(service: poller, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
 
+        // The operations listener: health, readiness, status, metrics (and the admin API). First in
+        // the list, so last to stop: it answers while the outputs drain.
+        let operationsListening = ListeningAddress()
+        let operationsRouter = Router(context: ForwarderRequestContext.self)
+        ForwarderHTTPServer.addOperationalRoutes(
+            to: operationsRouter,
+            readiness: { await readiness(journal: journal, health: health) },
+            status: { await status(journal: journal, health: health, clock: options.clock) },
+            metrics: options.metrics
+        )
+        let operations = Application(
+            router: operationsRouter,
+            configuration: .init(address: .hostname(config.operations.host, port: config.operations.port), serverName: "twilio-siem-forwarder"),
+            onServerRunning: { channel in await operationsListening.set(channel.localAddress?.port ?? 0) },
+            logger: logger.with(source: "operations")
+        )
+        services.insert(.init(service: operations, failureTerminationBehavior: .gracefullyShutdownGroup), at: 0)
+
+        // The public listener carries the Event Streams webhook and nothing else.
         let listening = ListeningAddress()
-        let router = Router(context: ForwarderRequestContext.self)
-        var receiver: EventStreamsReceiver?
         if let eventStreams = config.sources.eventStreams {
+            let router = Router(context: ForwarderRequestContext.self)
             let webhook = EventStreamsReceiver(
                 config: eventStreams, journal: journal, reporter: merger, health: health, clock: options.clock,
                 logger: logger.with(source: "event_streams")
             )
             webhook.addRoutes(to: router)
-            receiver = webhook
+            let app = Application(
+                router: router,
+                // A connection silent this long is closed, so a client that vanished mid-upload gives
+                // its delivery's place back.
+                server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "twilio-siem-forwarder"),
+                onServerRunning: { channel in await listening.set(channel.localAddress?.port ?? 0) },
+                logger: logger.with(source: "http")
+            )
+            services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
+            // Last in the list, so first to stop: new deliveries get 429 while in-flight ones finish.
+            services.append(.init(service: webhook, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        ForwarderHTTPServer.addOperationalRoutes(
-            to: router, health: health,
-            readiness: { await readiness(journal: journal, health: health, clock: options.clock) },
-            metrics: options.metrics
-        )
-        let app = Application(
-            router: router,
-            // A connection silent this long is closed, so a client that vanished mid-upload gives
-            // its delivery's place back.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "twilio-siem-forwarder"),
-            onServerRunning: { channel in await listening.set(channel.localAddress?.port ?? 0) },
-            logger: logger.with(source: "http")
-        )
-        services.append(.init(service: app, failureTerminationBehavior: .gracefullyShutdownGroup))
-        // Last in the list, so first to stop: new deliveries get 429 while in-flight ones finish.
-        if let receiver {
-            services.append(.init(service: receiver, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
-        }
-
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: options.shutdownSignals, cancellationSignals: [], logger: logger
         )
@@ -140,7 +149,7 @@ public enum PipelineBuilder {
         await handle.set(group)
         return Pipeline(
             config: config, journal: journal, merger: merger, outputs: outputs, health: health, group: group,
-            httpClient: httpClient, lock: lock, listening: listening, logger: logger
+            httpClient: httpClient, lock: lock, listening: listening, operationsListening: operationsListening, logger: logger
         )
     }
 
@@ -244,14 +253,20 @@ public enum PipelineBuilder {
 
     static let outputStallLimit = Duration.seconds(60)
 
-    static func readiness(journal: Journal, health: HealthRegistry, clock: WallClock) async -> ReadinessReport {
-        var components: [ReadinessReport.Component] = []
-        do {
-            try await journal.checkWritable()
-            components.append(.init(name: "journal", ready: true, detail: "writable"))
-        } catch {
-            components.append(.init(name: "journal", ready: false, detail: "\(error)"))
+    /// `/readyz`: whether the forwarder can take input — the journal takes writes and the Event
+    /// Streams endpoint is not stopping. A Monitor outage or a dead collector does not make it
+    /// unready (that is `/status`), so a readiness probe keeps Twilio's deliveries flowing.
+    static func readiness(journal: Journal, health: HealthRegistry) async -> ReadinessReport {
+        var components = [await journalComponent(journal)]
+        if let receiver = await health.readiness().first(where: { $0.name == EventStreamsReceiver.healthComponent }) {
+            components.append(.init(name: receiver.name, ready: receiver.ready, detail: receiver.detail))
         }
+        return ReadinessReport(components: components)
+    }
+
+    /// `/status`: every source and output with its progress, backlog, lag and last error.
+    static func status(journal: Journal, health: HealthRegistry, clock: WallClock) async -> ReadinessReport {
+        var components = [await journalComponent(journal)]
         for component in await health.readiness() {
             var detail = component.detail
             if component.name.hasPrefix("output:"), let backlog = try? await journal.backlog(of: String(component.name.dropFirst(7))) {
@@ -261,6 +276,15 @@ public enum PipelineBuilder {
             components.append(.init(name: component.name, ready: component.ready, detail: detail))
         }
         return ReadinessReport(components: components)
+    }
+
+    private static func journalComponent(_ journal: Journal) async -> ReadinessReport.Component {
+        do {
+            try await journal.checkWritable()
+            return .init(name: "journal", ready: true, detail: "writable")
+        } catch {
+            return .init(name: "journal", ready: false, detail: "\(error)")
+        }
     }
 }
 

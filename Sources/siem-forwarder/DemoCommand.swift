@@ -41,6 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
         environment["SIMULATOR_URL"] = simulator.baseURL
         environment["DEMO_OUTPUT_DIR"] = outputDir
         environment["FORWARDER_PORT"] = String(port)
+        environment["OPERATIONS_PORT"] = String(try FreePort.find())
         let pipelineConfig: PipelineConfig
         do {
             if let config {

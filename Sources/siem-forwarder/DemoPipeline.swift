@@ -3,12 +3,14 @@
 enum DemoPipeline {
     static let yaml = #"""
 # The pipeline `siem-forwarder demo` runs against the built-in Twilio simulator.
-# SIMULATOR_URL, FORWARDER_PORT and DEMO_OUTPUT_DIR are set by the demo command.
+# SIMULATOR_URL, FORWARDER_PORT, OPERATIONS_PORT and DEMO_OUTPUT_DIR are set by the demo command.
 state:
   dir: ${DEMO_OUTPUT_DIR}/state
   retention: 1d
 server:
   listen: 127.0.0.1:${FORWARDER_PORT:-8080}
+operations:
+  listen: 127.0.0.1:${OPERATIONS_PORT:-9464}
 log:
   level: warning
   format: text

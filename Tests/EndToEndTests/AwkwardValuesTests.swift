@@ -27,6 +27,8 @@ struct AwkwardValuesTests {
               dir: \(dir.path)/state
             server:
               listen: 127.0.0.1:\(port)
+            operations:
+              listen: "127.0.0.1:0"
             sources:
               event_streams:
                 path: \(path)

@@ -22,6 +22,8 @@ struct LatencyAndStopTests {
           dir: \(directory)/state
         server:
           listen: 127.0.0.1:\(port)
+        operations:
+          listen: "127.0.0.1:0"
         sources:
           monitor:
             base_url: \(simulatorURL)
@@ -183,6 +185,8 @@ struct LatencyAndStopTests {
               dir: \(dir.path)/state
             server:
               listen: 127.0.0.1:\(port)
+            operations:
+              listen: "127.0.0.1:0"
             sources:
               monitor:
                 base_url: \(simulator.baseURL)

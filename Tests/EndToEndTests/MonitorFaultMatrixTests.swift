@@ -27,7 +27,7 @@ struct MonitorFault: Sendable, CustomTestStringConvertible {
 
     var name: String
     var trigger: Trigger
-    /// What `/readyz`'s `source:monitor` detail and one log line say while a persistent fault lasts.
+    /// What `/status`'s `source:monitor` detail and one log line say while a persistent fault lasts.
     var phrase: String?
 
     var testDescription: String { name }
@@ -85,7 +85,7 @@ struct MonitorFault: Sendable, CustomTestStringConvertible {
 
 @Suite("Monitor API fault matrix: the cursor never runs ahead of the journal, and the forwarder recovers by itself", .serialized)
 struct MonitorFaultMatrixTests {
-    @Test("under the fault the cursor claims only stored events, /readyz and the log name a persistent fault, and once it clears the files hold the ground truth exactly once",
+    @Test("under the fault the cursor claims only stored events, /status and the log name a persistent fault, and once it clears the files hold the ground truth exactly once",
           arguments: MonitorFault.rows)
     func fault(_ row: MonitorFault) async throws {
         let history = row.history
@@ -102,15 +102,15 @@ struct MonitorFaultMatrixTests {
         let port = try SyslogNG.freePort(datagram: false)
         let yaml = monitorPipelineYAML(
             simulatorURL: simulator.baseURL, directory: dir.path, lookback: row.lookback, pageSize: history.pageSize,
-            requestTimeout: row.requestTimeout
-        ).replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(port)")
+            requestTimeout: row.requestTimeout, operationsPort: port
+        )
         let configPath = dir.path + "/pipeline.yaml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let log = dir.path + "/forwarder.log"
         let process = try startForwarder(config: configPath, log: log)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         // The listener starts after the journal's schema is in place: only then open it beside the forwarder.
-        let readyURL = "http://127.0.0.1:\(port)/readyz"
+        let readyURL = "http://127.0.0.1:\(port)/status"
         try await eventually("\(row.name): the forwarder listens on \(port); log: \(log)") {
             guard process.isRunning else { throw TestFailure("\(row.name): the forwarder exited with status \(process.terminationStatus); see \(log)") }
             return (try? await HTTPClient.shared.execute(HTTPClientRequest(url: readyURL), timeout: .seconds(5))) != nil
@@ -151,7 +151,7 @@ struct MonitorFaultMatrixTests {
             try await probe.cursorMovesUnder(transient: nil)
         }
 
-        try await probe.eventually("/readyz answers 200 once the fault cleared") {
+        try await probe.eventually("/status answers 200 once the fault cleared") {
             try await probe.readiness().status == 200
         }
         if row.phrase != nil {
@@ -196,7 +196,7 @@ struct MonitorFaultMatrixTests {
 }
 
 /// What a matrix row observes of the running forwarder: its cursor against the journal and the
-/// ground truth, `/readyz`, its log and whether it still runs.
+/// ground truth, `/status`, its log and whether it still runs.
 struct FaultProbe {
     var row: MonitorFault
     var simulator: TwilioSimulator
@@ -217,7 +217,7 @@ struct FaultProbe {
 
     /// Backfilled, live and ready.
     func goLive() async throws {
-        try await eventually("the backfill completes and /readyz answers 200") {
+        try await eventually("the backfill completes and /status answers 200") {
             guard try await checkedCursor()?.phase == .live else { return false }
             return try await readiness().status == 200
         }
@@ -233,18 +233,18 @@ struct FaultProbe {
             if let watermark = try await checkedCursor()?.watermark { watermarks.insert(watermark) }
             if transient == nil {
                 let ready = try await readiness()
-                #expect(ready.status == 200, "\(row.name): /readyz stays 200 under a skew: \(ready.body)")
+                #expect(ready.status == 200, "\(row.name): /status stays 200 under a skew: \(ready.body)")
             }
             let injected = await simulator.stats().faultsInjected.values.reduce(0, +)
             return watermarks.count >= 5 && (transient == nil || injected >= 3)
         }
     }
 
-    /// While nothing gets through: `/readyz` 503 naming `source:monitor` with the row's phrase,
+    /// While nothing gets through: `/status` 503 naming `source:monitor` with the row's phrase,
     /// one log line with it, the forwarder still running and its cursor covered by the journal.
     func reportsPersistentFault() async throws {
         let phrase = try #require(row.phrase)
-        try await eventually("/readyz answers 503 naming source:monitor with \"\(phrase)\"") {
+        try await eventually("/status answers 503 naming source:monitor with \"\(phrase)\"") {
             let ready = try await readiness()
             let monitor = try JSONReader.parse(Array(ready.body.utf8))["components"]?["source:monitor"]
             return ready.status == 503 && monitor?["ready"] == .bool(false)

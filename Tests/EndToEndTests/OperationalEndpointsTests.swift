@@ -38,17 +38,18 @@ struct OperationalEndpointsTests {
         return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
     }
 
-    @Test("/healthz answers; /readyz and /metrics show a dead collector's backlog and lag until it is back; an event redelivered long after its time is released once, flagged late")
+    @Test("the operations listener: /healthz answers, /readyz stays ready while /status and /metrics show a dead collector's backlog and lag until it is back; the public listener has only the webhook; an event redelivered long after its time is released once, flagged late")
     func deadCollectorAndLateEvent() async throws {
         let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 21, days: 1, perDay: 400, perMinute: 0), logger: quietLogger)
         let dir = TestDirectory()
         let httpPort = try SyslogNG.freePort(datagram: false)
+        let operationsPort = try SyslogNG.freePort(datagram: false)
         let collectorPort = try SyslogNG.freePort(datagram: false)
         // The collector is down when the forwarder starts.
         let collector = SyslogNG(.tcp(octetCounting: true), directory: dir.path + "/collector", port: collectorPort)
         let path = "/webhooks/event-streams"
         let publicURL = "http://127.0.0.1:\(httpPort)\(path)"
-        let yaml = monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path)
+        let yaml = monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, operationsPort: operationsPort)
             .replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(httpPort)")
             .replacingOccurrences(of: "merge:\n", with: """
                   event_streams:
@@ -69,14 +70,19 @@ struct OperationalEndpointsTests {
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let process = try startForwarder(config: configPath, log: dir.path + "/forwarder.log")
         defer { if process.isRunning { process.terminate() } }
-        let base = "http://127.0.0.1:\(httpPort)"
+        let base = "http://127.0.0.1:\(operationsPort)"
 
         try await eventually("/healthz answers 200") { (try? await get(base + "/healthz"))?.status == 200 }
+        // The public listener carries the webhook and nothing else.
+        try await eventually("the public listener is up") { (try? await get("http://127.0.0.1:\(httpPort)/healthz")) != nil }
+        for path in ["/healthz", "/readyz", "/status", "/metrics"] {
+            #expect(try await get("http://127.0.0.1:\(httpPort)" + path).status == 404, "\(path) is not on the public listener")
+        }
 
-        // The collector is down: the files keep up, the collector's output is unready with its backlog.
+        // The collector is down: the files keep up, the collector's output is failing with its backlog.
         let truth = await simulator.groundTruthIDs()
-        try await eventually("/readyz reports the dead collector, and only it") {
-            let answer = try await get(base + "/readyz")
+        try await eventually("/status reports the dead collector, and only it") {
+            let answer = try await get(base + "/status")
             let readiness = try JSONReader.parse(Array(answer.body.utf8))
             return answer.status == 503
                 && readiness["ready"] == .bool(false)
@@ -85,6 +91,13 @@ struct OperationalEndpointsTests {
                 && readiness["components"]?["output:files"]?["ready"] == .bool(true)
                 && readiness["components"]?["source:monitor"]?["ready"] == .bool(true)
         }
+        // Input is still taken: a dead collector does not make the forwarder unready.
+        let ready = try await get(base + "/readyz")
+        #expect(ready.status == 200, "\(ready.body)")
+        let readiness = try JSONReader.parse(Array(ready.body.utf8))
+        #expect(readiness["components"]?["journal"]?["ready"] == .bool(true))
+        #expect(readiness["components"]?["source:event_streams"]?["ready"] == .bool(true))
+        #expect(readiness["components"]?["output:collector"] == nil, "outputs are in /status, not /readyz")
         try await eventually("/metrics shows the collector's backlog and lag") {
             let metrics = try await get(base + "/metrics").body
             return (sample(metrics, "forwarder_output_pending_events", output: "collector") ?? 0) >= Double(truth.count)
@@ -100,8 +113,8 @@ struct OperationalEndpointsTests {
 
         // The collector comes back: the output catches up and everything is ready again.
         try await collector.start()
-        try await eventually("/readyz is 200 once the collector caught up") {
-            let answer = try await get(base + "/readyz")
+        try await eventually("/status is 200 once the collector caught up") {
+            let answer = try await get(base + "/status")
             let readiness = try JSONReader.parse(Array(answer.body.utf8))
             return answer.status == 200 && readiness["ready"] == .bool(true)
         }

@@ -3,13 +3,15 @@ import Foundation
 /// A pipeline file for tests: the Monitor source against the simulator, one gzip NDJSON output.
 func monitorPipelineYAML(
     simulatorURL: String, directory: String, lookback: String = "2s", pollInterval: String = "200ms", backfill: String = "4d",
-    maxAge: String = "500ms", pageSize: Int = 1000, requestTimeout: String = "5s"
+    maxAge: String = "500ms", pageSize: Int = 1000, requestTimeout: String = "5s", operationsPort: Int = 0
 ) -> String {
     """
     state:
       dir: \(directory)/state
     server:
       listen: 127.0.0.1:0
+    operations:
+      listen: "127.0.0.1:\(operationsPort)"
     sources:
       monitor:
         base_url: \(simulatorURL)

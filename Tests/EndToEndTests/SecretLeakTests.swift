@@ -9,7 +9,7 @@ import TwilioSimulator
 
 /// Known secret values — the Monitor password, the Event Streams auth token, the Basic password
 /// in `public_url` — must appear nowhere a secret could leak: logs at debug level, `/metrics`,
-/// `/readyz`, the webhook's error bodies, `checkpoint show`, `validate`, and the error of a run
+/// `/readyz`, `/status`, the webhook's error bodies, `checkpoint show`, `validate`, and the error of a run
 /// that fails on them.
 @Suite("Secrets never leak, through the binary", .serialized)
 struct SecretLeakTests {
@@ -45,11 +45,12 @@ struct SecretLeakTests {
         let simulator = try await TwilioSimulator.start(simulatorConfig, logger: quietLogger)
         let dir = TestDirectory()
         let port = try SyslogNG.freePort(datagram: false)
+        let operationsPort = try SyslogNG.freePort(datagram: false)
         let deadPort = try SyslogNG.freePort(datagram: false)
         let path = "/webhooks/event-streams"
         let publicURL = "http://fwd:\(Self.basicPassword)@127.0.0.1:\(port)\(path)"
         func pipeline(password: String) -> String {
-            monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "2d")
+            monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "2d", operationsPort: operationsPort)
                 .replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(port)")
                 .replacingOccurrences(of: "password: simulator-auth-token", with: "password: \(password)")
                 .replacingOccurrences(of: "merge:\n", with: """
@@ -98,13 +99,14 @@ struct SecretLeakTests {
         ]
         #expect(answers.map(\.1.0) == [401, 401, 403, 400, 200], "\(answers.map { "\($0.0): \($0.1.0) \($0.1.1)" })")
         for (name, answer) in answers { seen.append(("webhook answer to \(name)", answer.1)) }
-        try await eventually(timeout: .seconds(30), "/readyz reports the dead collector") {
-            let (status, text) = try await Self.request("http://127.0.0.1:\(port)/readyz")
-            if status == 503 { seen.append(("/readyz", text)) }
+        try await eventually(timeout: .seconds(30), "/status reports the dead collector") {
+            let (status, text) = try await Self.request("http://127.0.0.1:\(operationsPort)/status")
+            if status == 503 { seen.append(("/status", text)) }
             return status == 503
         }
-        seen.append(("/metrics", try await Self.request("http://127.0.0.1:\(port)/metrics").1))
-        seen.append(("/healthz", try await Self.request("http://127.0.0.1:\(port)/healthz").1))
+        seen.append(("/readyz", try await Self.request("http://127.0.0.1:\(operationsPort)/readyz").1))
+        seen.append(("/metrics", try await Self.request("http://127.0.0.1:\(operationsPort)/metrics").1))
+        seen.append(("/healthz", try await Self.request("http://127.0.0.1:\(operationsPort)/healthz").1))
         let show = try await runForwarder(["checkpoint", "show", "--config", config])
         seen.append(("checkpoint show", show.stdout + show.stderr))
         process.terminate()

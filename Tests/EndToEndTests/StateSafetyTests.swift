@@ -162,6 +162,8 @@ struct StateSafetyTests {
               dir: \(dir.path)/\(name)/state
             server:
               listen: 127.0.0.1:0
+            operations:
+              listen: "127.0.0.1:0"
             sources:
               monitor:
                 base_url: \(simulator.baseURL)
@@ -203,7 +205,7 @@ struct StateSafetyTests {
         await simulator.stop()
     }
 
-    @Test("disk full under a gzip output: /readyz is unready while it lasts, and once space is freed every event is in the files once, without a restart")
+    @Test("disk full under a gzip output: /status reports it while it lasts, and once space is freed every event is in the files once, without a restart")
     func diskFullUnderGzipOutput() async throws {
         guard let fs = try SmallFileSystem.mount(bytes: 8 << 20) else {
             print("skipped: mounting a small file system needs root")
@@ -214,8 +216,7 @@ struct StateSafetyTests {
         let port = try SyslogNG.freePort(datagram: false)
         let config = dir.path + "/pipeline.yaml"
         let out = fs.path + "/out"
-        try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "3d")
-            .replacingOccurrences(of: "listen: 127.0.0.1:0", with: "listen: 127.0.0.1:\(port)")
+        try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, lookback: "1s", backfill: "3d", operationsPort: port)
             .replacingOccurrences(of: dir.path + "/out/", with: out + "/")
             .replacingOccurrences(of: "rotate: { max_bytes: 256KiB, max_age: 500ms }", with: "rotate: { max_bytes: 1MiB, max_age: 1h }")
             .write(toFile: config, atomically: true, encoding: .utf8)
@@ -223,11 +224,11 @@ struct StateSafetyTests {
         try fs.fill()
         let process = try startForwarder(config: config, log: dir.path + "/forwarder.log")
         func readiness() async -> (Int, String) {
-            guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5)),
+            guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/status"), timeout: .seconds(5)),
                   let body = try? await response.body.collect(upTo: 1 << 20) else { return (0, "") }
             return (Int(response.status.code), String(buffer: body))
         }
-        try await eventually(timeout: .seconds(60), "/readyz reports the full disk") {
+        try await eventually(timeout: .seconds(60), "/status reports the full disk") {
             let (status, body) = await readiness()
             return status == 503 && body.contains("No space left on device")
         }
@@ -236,7 +237,7 @@ struct StateSafetyTests {
         await simulator.pauseLiveEvents()
         await simulator.waitUntilAllVisible()
         let truth = await simulator.groundTruthIDs()
-        try await eventually(timeout: .seconds(60), "/readyz is ready again") { await readiness().0 == 200 }
+        try await eventually(timeout: .seconds(60), "/status is healthy again") { await readiness().0 == 200 }
         let journal = try Journal(directory: dir.path + "/state")
         try await eventually(timeout: .seconds(60), "every event is stored and released") {
             let stats = try await journal.stats()

@@ -106,10 +106,12 @@ if arguments[1] == "live" {
         .childChannelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CollectorHandler()) } }
         .bind(host: "127.0.0.1", port: 0).get()
     let port = try freePort()
+    let operationsPort = try freePort()
     let archive = work + "/archive/twilio.ndjson"
     try """
         state: { dir: \(work)/state }
         server: { listen: 127.0.0.1:\(port) }
+        operations: { listen: 127.0.0.1:\(operationsPort) }
         log: { level: warning }
         sources:
           monitor:
@@ -129,7 +131,7 @@ if arguments[1] == "live" {
             transport: { type: tcp, host: 127.0.0.1, port: \(collector.localAddress!.port!), framing: octet-counting }
         """.write(toFile: work + "/pipeline.yaml", atomically: true, encoding: .utf8)
     let process = try startForwarder(work + "/pipeline.yaml")
-    while await metric(port, "forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(50)) }
+    while await metric(operationsPort, "forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(50)) }
 
     // Tail the append file: the moment each id's line appears.
     let tail = Task {
@@ -177,8 +179,8 @@ if arguments[1] == "live" {
     while nowMs() - startedAt < Int64(seconds) * 1000 { try await Task.sleep(for: .milliseconds(200)) }
     await simulator.pauseLiveEvents()
     let visible = await simulator.visibilityTimes().filter { $0.value >= startedAt }
-    let released = await metric(port, "forwarder_merge_released_total") ?? 0
-    let late = await metric(port, "forwarder_merge_late_total") ?? 0
+    let released = await metric(operationsPort, "forwarder_merge_released_total") ?? 0
+    let late = await metric(operationsPort, "forwarder_merge_late_total") ?? 0
     tail.cancel()
     process.terminate()
     process.waitUntilExit()
@@ -208,7 +210,7 @@ if arguments[1] == "live" {
     let port = try freePort()
     try """
         state: { dir: \(work)/state }
-        server: { listen: 127.0.0.1:\(port) }
+        operations: { listen: 127.0.0.1:\(port) }
         log: { level: warning }
         sources:
           monitor:

@@ -2,7 +2,7 @@ import Yams
 
 /// Reading the top level of the pipeline file and its small sections.
 extension PipelineConfig {
-    static let keys = ["state", "server", "admin", "log", "sources", "merge", "outputs"]
+    static let keys = ["state", "server", "operations", "admin", "log", "sources", "merge", "outputs"]
 
     static func read(_ root: Node, file: String, reader: ConfigReader) -> PipelineConfig? {
         guard case .mapping = root else {
@@ -13,6 +13,7 @@ extension PipelineConfig {
         guard let top = reader.mapping(root, path: "", keys: keys) else { return nil }
         let state = top.section("state", keys: StateConfig.keys).map(StateConfig.read) ?? StateConfig()
         let server = top.section("server", keys: ServerConfig.keys).map(ServerConfig.read) ?? ServerConfig()
+        let operations = top.section("operations", keys: OperationsConfig.keys).map(OperationsConfig.read) ?? OperationsConfig()
         let admin = top.section("admin", keys: AdminConfig.keys).map(AdminConfig.read) ?? AdminConfig()
         let log = top.section("log", keys: LogConfig.keys).map(LogConfig.read) ?? LogConfig()
         let merge = top.section("merge", keys: MergeConfig.keys).map(MergeConfig.read) ?? MergeConfig()
@@ -24,7 +25,11 @@ extension PipelineConfig {
         }
         let outputs = OutputConfig.readAll(from: top)
         guard let sources, let outputs else { return nil }
-        return PipelineConfig(file: file, state: state, server: server, admin: admin, log: log, sources: sources,
+        if operations.port != 0, operations.port == server.port, operations.host == server.host {
+            top.report("operations.listen must differ from server.listen: the operations endpoints are kept off the public webhook port",
+                       at: "operations")
+        }
+        return PipelineConfig(file: file, state: state, server: server, operations: operations, admin: admin, log: log, sources: sources,
                               merge: merge, outputs: outputs)
     }
 }
@@ -48,6 +53,17 @@ extension ServerConfig {
                                    convert: ConfigAddressText.hostAndPort)
         guard let listen else { return ServerConfig() }
         return ServerConfig(host: listen.host, port: listen.port)
+    }
+}
+
+extension OperationsConfig {
+    static let keys = ["listen"]
+
+    static func read(_ mapping: ConfigMapping) -> OperationsConfig {
+        let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:9464 or [::1]:9464",
+                                   convert: ConfigAddressText.hostAndPort)
+        guard let listen else { return OperationsConfig() }
+        return OperationsConfig(host: listen.host, port: listen.port)
     }
 }
 

@@ -4,6 +4,7 @@ public struct PipelineConfig: Sendable, Equatable {
     public var file: String
     public var state: StateConfig
     public var server: ServerConfig
+    public var operations: OperationsConfig
     public var admin: AdminConfig
     public var log: LogConfig
     public var sources: SourcesConfig
@@ -11,11 +12,12 @@ public struct PipelineConfig: Sendable, Equatable {
     public var outputs: [OutputConfig]
 
     public init(file: String = "pipeline.yaml", state: StateConfig = .init(), server: ServerConfig = .init(),
-                admin: AdminConfig = .init(), log: LogConfig = .init(), sources: SourcesConfig,
-                merge: MergeConfig = .init(), outputs: [OutputConfig]) {
+                operations: OperationsConfig = .init(), admin: AdminConfig = .init(), log: LogConfig = .init(),
+                sources: SourcesConfig, merge: MergeConfig = .init(), outputs: [OutputConfig]) {
         self.file = file
         self.state = state
         self.server = server
+        self.operations = operations
         self.admin = admin
         self.log = log
         self.sources = sources
@@ -35,7 +37,7 @@ public struct StateConfig: Sendable, Equatable {
     }
 }
 
-/// The one HTTP listener (webhooks, health, metrics, admin), from `server.listen: "host:port"`.
+/// The public HTTP listener, which carries only the Event Streams webhook (`server.listen: "host:port"`).
 public struct ServerConfig: Sendable, Equatable {
     /// Host name or IP address, without brackets for IPv6.
     public var host: String
@@ -43,6 +45,19 @@ public struct ServerConfig: Sendable, Equatable {
     public var port: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The operations listener: health, readiness, status, metrics and the admin API, kept off the
+/// public webhook port (`operations.listen`, default `127.0.0.1:9464`, Prometheus' usual range).
+public struct OperationsConfig: Sendable, Equatable {
+    public var host: String
+    /// 0 asks the system for a free port.
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 9464) {
         self.host = host
         self.port = port
     }

@@ -6,19 +6,31 @@ import Logging
 import NIOCore
 import Prometheus
 
-/// The forwarder's one HTTP listener: health, readiness and metrics, plus whatever routes the
-/// sources add (the Event Streams webhook).
+/// The routes of the operations listener: liveness, readiness, status and metrics (the admin API
+/// adds its own). The public listener carries only the Event Streams webhook.
 public enum ForwarderHTTPServer {
-    /// Adds `/healthz`, `/readyz` and `/metrics` to a router.
+    /// Adds `/healthz`, `/readyz`, `/status` and `/metrics` to a router.
     public static func addOperationalRoutes(
-        to router: Router<ForwarderRequestContext>, health: HealthRegistry, readiness: @escaping @Sendable () async -> ReadinessReport,
-        metrics: PrometheusCollectorRegistry?
+        to router: Router<ForwarderRequestContext>, readiness: @escaping @Sendable () async -> ReadinessReport,
+        status: @escaping @Sendable () async -> ReadinessReport, metrics: PrometheusCollectorRegistry?
     ) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}\n")))
         }
-        router.get("/readyz") { _, _ in
-            let report = await readiness()
+        router.get("/readyz") { _, _ in render(await readiness()) }
+        router.get("/status") { _, _ in render(await status()) }
+        router.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            metrics?.emit(into: &bytes)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+    }
+
+    /// `{"ready":…,"components":{name:{"ready":…,"detail":…}}}`, 200 when every component is ready, else 503.
+    static func render(_ report: ReadinessReport) -> Response {
             var buffer = ByteBuffer()
             buffer.writeStaticString("{\"ready\":")
             buffer.writeStaticString(report.ready ? "true" : "false")
@@ -34,15 +46,6 @@ public enum ForwarderHTTPServer {
             }
             buffer.writeStaticString("}}\n")
             return Response(status: report.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
-        }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            metrics?.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
-            )
-        }
     }
 }
 
