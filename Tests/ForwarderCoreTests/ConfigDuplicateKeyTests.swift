@@ -71,4 +71,26 @@ struct ConfigDuplicateKeyTests {
         #expect(problems.map(\.located) == ["8:1 extra", "10:3 "])
         #expect(problems.last?.message == "key \"x\" is given more than once in this mapping (first at line 9, column 3)")
     }
+
+    @Test("repeats are found whatever the line ends and however the key is written, and text inside a value is never taken for a key")
+    func repeatsFoundByTheParser() {
+        let base = ConfigFixture.sources + "\n" + ConfigFixture.outputs + "\n"
+        let crlf = ConfigFixture.problems((base + "merge: {}\nmerge: {}\n").replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(crlf.map(\.description) == [
+            "pipeline.yaml:9:1: merge: key \"merge\" is given more than once in this mapping (first at line 8, column 1)",
+        ])
+        let explicit = ConfigFixture.problems(base + "merge:\n  max_hold: 1s\n  ? max_hold\n  : 2s\n")
+        #expect(explicit.map(\.description) == [
+            "pipeline.yaml:10:5: merge.max_hold: key \"max_hold\" is given more than once in this mapping (first at line 9, column 3)",
+        ])
+        let inValue = ConfigFixture.problems(base + "merge: { max_hold: \"x, max_hold: 1s\", max_hold: 2s }\n")
+        #expect(inValue.map(\.description) == [
+            "pipeline.yaml:8:20: merge.max_hold: expected a duration like 60s, 10m or 500ms, got \"x, max_hold: 1s\"",
+            "pipeline.yaml:8:39: merge.max_hold: key \"max_hold\" is given more than once in this mapping (first at line 8, column 10)",
+        ])
+        let differentKeys = ConfigFixture.problems(base + "merge: { 1: a, '1': b }\n")
+        #expect(differentKeys.map(\.message) == [
+            "unknown key \"1\"; expected one of: max_hold, max_delay", "unknown key \"1\"; expected one of: max_hold, max_delay",
+        ], "1 and '1' are different keys, as Yams reads them")
+    }
 }

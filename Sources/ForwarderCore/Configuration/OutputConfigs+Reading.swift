@@ -1,5 +1,3 @@
-import Yams
-
 /// Reading `outputs`: names, formats and their options; transports are read in TransportConfigs+Reading.
 extension OutputConfig {
     static let formatNames = ["ndjson", "rfc5424", "cef"]

@@ -1,11 +1,9 @@
-import Yams
-
 /// Reading the top level of the pipeline file and its small sections.
 extension PipelineConfig {
     static let keys = ["state", "server", "operations", "admin", "log", "sources", "merge", "outputs"]
 
-    static func read(_ root: Node, file: String, reader: ConfigReader) -> PipelineConfig? {
-        guard case .mapping = root else {
+    static func read(_ root: ConfigNode, file: String, reader: ConfigReader) -> PipelineConfig? {
+        guard case .mapping = root.content else {
             reader.report("expected a mapping with the sections \(keys.joined(separator: ", ")) at the top of the file, "
                           + "got \(ConfigReader.describe(root))", at: root, key: "")
             return nil

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads a pipeline file into a validated `PipelineConfig`, or throws every problem in it at once.
 ///

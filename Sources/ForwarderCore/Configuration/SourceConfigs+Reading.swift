@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reading `sources.monitor` and `sources.event_streams`.
 extension SourcesConfig {

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reading `outputs[i].transport`: the `type` decides which keys the mapping accepts.
 extension TransportConfig {
@@ -16,7 +15,7 @@ extension TransportConfig {
         }
         let path = output.keyPath("transport")
         let reader = output.reader
-        guard let node = output.node("transport"), case let .mapping(raw) = node else {
+        guard let node = output.node("transport"), case let .mapping(raw) = node.content else {
             let got = output.node("transport").map(ConfigReader.describe) ?? "nothing"
             reader.report("expected a mapping with a type, got \(got)", at: output.valuePosition("transport"), key: path)
             return nil
@@ -24,7 +23,7 @@ extension TransportConfig {
         guard let type = readType(raw, path: path, reader: reader) else {
             // Without a usable type, accept the keys of every type so that only the type is reported.
             let mapping = reader.mapping(node, path: path, keys: allKeys)
-            if raw.first(where: { $0.key.string == "type" }).map({ ConfigReader.isNull($0.value) }) ?? true {
+            if raw.first(where: { $0.key.scalarText == "type" }).map(\.value.isNull) ?? true {
                 mapping?.reportMissing("type")
             }
             return nil
@@ -54,8 +53,8 @@ extension TransportConfig {
 
     /// The `type` word, read before the mapping because it decides which keys the mapping accepts.
     /// Reports a type that is given but not one of `typeNames`; a missing type is left to the caller.
-    private static func readType(_ raw: Node.Mapping, path: String, reader: ConfigReader) -> String? {
-        guard let typeNode = raw.first(where: { $0.key.string == "type" })?.value, !ConfigReader.isNull(typeNode),
+    private static func readType(_ raw: [ConfigPair], path: String, reader: ConfigReader) -> String? {
+        guard let typeNode = raw.first(where: { $0.key.scalarText == "type" })?.value, !typeNode.isNull,
               let type = reader.text(typeNode, path: path + ".type", expected: "a transport type") else { return nil }
         guard typeNames.contains(type) else {
             reader.report("expected one of file, udp, tcp or tls, got \(ConfigReader.quoted(type))", at: typeNode,

@@ -1,11 +1,9 @@
-import Yams
-
 /// One mapping of the pipeline file with its allowed keys: reports unknown and repeated keys on creation,
 /// then hands out typed values, reporting each wrong one at the value's position.
 final class ConfigMapping {
     private struct Entry {
         var keyPosition: ConfigPosition?
-        var value: Node
+        var value: ConfigNode
     }
 
     let reader: ConfigReader
@@ -13,22 +11,22 @@ final class ConfigMapping {
     let position: ConfigPosition?
     private var entries: [String: Entry] = [:]
 
-    init(reader: ConfigReader, path: String, position: ConfigPosition?, pairs: [(key: Node, value: Node)],
+    init(reader: ConfigReader, path: String, position: ConfigPosition?, pairs: [ConfigPair],
          keys: [String], keyContext: String) {
         self.reader = reader
         self.path = path
         self.position = position
-        for (keyNode, value) in pairs {
-            let keyPosition = keyNode.mark.map(ConfigPosition.init)
+        for pair in pairs {
+            let keyNode = pair.key
+            let keyPosition = keyNode.position
             if let repeated = reader.takeRepeatedKey(at: keyPosition) {
                 reader.report(ConfigReader.repeatMessage(repeated), at: keyPosition, key: ConfigReader.join(path, repeated.key))
                 continue
             }
-            guard case let .scalar(scalar) = keyNode, !ConfigReader.isNull(keyNode) else {
+            guard let name = keyNode.scalarText, !keyNode.isNull else {
                 reader.report("a key must be plain text, got \(ConfigReader.describe(keyNode))", at: keyNode, key: path)
                 continue
             }
-            let name = scalar.string
             guard keys.contains(name) else {
                 let expected = keys.isEmpty ? "this mapping takes no keys" : "expected one of: " + keys.joined(separator: ", ")
                 reader.report("unknown key \(ConfigReader.quoted(name))\(keyContext); \(expected)",
@@ -36,7 +34,7 @@ final class ConfigMapping {
                 continue
             }
             if entries[name] == nil {
-                entries[name] = Entry(keyPosition: keyPosition, value: value)
+                entries[name] = Entry(keyPosition: keyPosition, value: pair.value)
             }
         }
     }
@@ -47,8 +45,8 @@ final class ConfigMapping {
     func has(_ key: String) -> Bool { entries[key] != nil }
 
     /// The key's value, or nil when it is absent or written with no value.
-    func node(_ key: String) -> Node? {
-        guard let value = entries[key]?.value, !ConfigReader.isNull(value) else { return nil }
+    func node(_ key: String) -> ConfigNode? {
+        guard let value = entries[key]?.value, !value.isNull else { return nil }
         return value
     }
 
@@ -59,8 +57,7 @@ final class ConfigMapping {
     /// Where the key's value starts; the key itself when the value is empty.
     func valuePosition(_ key: String) -> ConfigPosition? {
         guard let entry = entries[key] else { return position }
-        if ConfigReader.isNull(entry.value) { return entry.keyPosition }
-        return entry.value.mark.map(ConfigPosition.init) ?? entry.keyPosition
+        return entry.value.isNull ? entry.keyPosition : entry.value.position
     }
 
     /// Reports a problem with the key's value, at the value.
@@ -88,9 +85,9 @@ final class ConfigMapping {
     }
 
     /// A nested list; a key with no value reads as an empty list.
-    func list(_ key: String) -> [Node]? {
+    func list(_ key: String) -> [ConfigNode]? {
         guard let entry = entries[key] else { return nil }
-        if ConfigReader.isNull(entry.value) { return [] }
+        if entry.value.isNull { return [] }
         return reader.list(entry.value, path: keyPath(key))
     }
 
@@ -104,7 +101,7 @@ final class ConfigMapping {
             if required { reportMissing(key) }
             return nil
         }
-        if ConfigReader.isNull(entry.value) {
+        if entry.value.isNull {
             if required { report("expected \(expected), got nothing", at: key) }
             return nil
         }

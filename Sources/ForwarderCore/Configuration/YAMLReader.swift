@@ -1,5 +1,3 @@
-import Yams
-
 /// Walks a composed pipeline file and collects every problem with its position and key path.
 ///
 /// Scalars are read as text, `${…}` expanded, then typed by the caller, so a value coming from the
@@ -27,8 +25,8 @@ final class ConfigReader {
                                       key: key, message: message))
     }
 
-    func report(_ message: String, at node: Node, key: String) {
-        report(message, at: node.mark.map(ConfigPosition.init), key: key)
+    func report(_ message: String, at node: ConfigNode, key: String) {
+        report(message, at: node.position, key: key)
     }
 
     /// The repeated key set aside at `position`, reported once, or nil when the key there is an ordinary one.
@@ -56,19 +54,12 @@ final class ConfigReader {
         path.isEmpty ? key : path + "." + key
     }
 
-    /// True for a plain `~`, `null` or empty scalar: the key is there but has no value.
-    static func isNull(_ node: Node) -> Bool {
-        guard case let .scalar(scalar) = node, scalar.style == .plain else { return false }
-        return ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
-
     /// How a node reads in a message: `"abc"`, `a mapping`, `a list`.
-    static func describe(_ node: Node) -> String {
-        switch node {
-        case let .scalar(scalar): return isNull(node) ? "nothing" : quoted(scalar.string)
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
+    static func describe(_ node: ConfigNode) -> String {
+        switch node.content {
+        case let .scalar(text, _): node.isNull ? "nothing" : quoted(text)
+        case .mapping: "a mapping"
+        case .sequence: "a list"
         }
     }
 
@@ -93,13 +84,13 @@ final class ConfigReader {
     }
 
     /// The scalar's text with `${…}` expanded; nil (and a problem) when it is not a scalar or cannot be expanded.
-    func text(_ node: Node, path: String, expected: String) -> String? {
-        guard case let .scalar(scalar) = node else {
+    func text(_ node: ConfigNode, path: String, expected: String) -> String? {
+        guard let text = node.scalarText else {
             report("expected \(expected), got \(Self.describe(node))", at: node, key: path)
             return nil
         }
         do {
-            return try ConfigInterpolation.expand(scalar.string, environment: environment)
+            return try ConfigInterpolation.expand(text, environment: environment)
         } catch {
             report(error.message, at: node, key: path)
             return nil
@@ -107,27 +98,27 @@ final class ConfigReader {
     }
 
     /// The entries of a list; nil (and a problem) when the node is not a list.
-    func list(_ node: Node, path: String) -> [Node]? {
-        guard case let .sequence(sequence) = node else {
+    func list(_ node: ConfigNode, path: String) -> [ConfigNode]? {
+        guard case let .sequence(entries) = node.content else {
             report("expected a list, got \(Self.describe(node))", at: node, key: path)
             return nil
         }
-        return Array(sequence)
+        return entries
     }
 
     /// A mapping that accepts exactly `keys`; nil (and a problem) when the node is not a mapping.
     /// A null node reads as an empty mapping at `nullPosition` (or its own position).
-    func mapping(_ node: Node, path: String, keys: [String], keyContext: String = "",
+    func mapping(_ node: ConfigNode, path: String, keys: [String], keyContext: String = "",
                  nullPosition: ConfigPosition? = nil) -> ConfigMapping? {
-        if Self.isNull(node) {
-            return ConfigMapping(reader: self, path: path, position: nullPosition ?? node.mark.map(ConfigPosition.init),
+        if node.isNull {
+            return ConfigMapping(reader: self, path: path, position: nullPosition ?? node.position,
                                  pairs: [], keys: keys, keyContext: keyContext)
         }
-        guard case let .mapping(mapping) = node else {
+        guard case let .mapping(pairs) = node.content else {
             report("expected a mapping, got \(Self.describe(node))", at: node, key: path)
             return nil
         }
-        return ConfigMapping(reader: self, path: path, position: mapping.mark.map(ConfigPosition.init),
-                             pairs: Array(mapping), keys: keys, keyContext: keyContext)
+        return ConfigMapping(reader: self, path: path, position: node.position, pairs: pairs, keys: keys,
+                             keyContext: keyContext)
     }
 }
