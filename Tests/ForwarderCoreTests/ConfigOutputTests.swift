@@ -151,6 +151,12 @@ struct ConfigOutputTests {
         #expect(notAList.map(\.description) == ["pipeline.yaml:4:10: outputs: expected a list, got a mapping"])
     }
 
+    @Test("with an unknown format, each format's options key is still accepted, so only the format is reported")
+    func unknownFormatKeepsOptionKeys() {
+        let problems = ConfigFixture.outputProblems("format: json\ncef: { product: x }\n\(Self.fileTransport)")
+        #expect(problems.map(\.message) == ["expected one of ndjson, rfc5424 or cef, got \"json\""])
+    }
+
     @Test("an unknown format lists the formats")
     func unknownFormat() throws {
         let problem = try #require(ConfigFixture.outputProblems("format: json\n\(Self.fileTransport)").first)

@@ -164,6 +164,17 @@ struct ConfigTransportTests {
         #expect(problems.map(\.message) == [message])
     }
 
+    @Test("a transport without a usable type still reports a key no type takes, listing the keys of every type")
+    func unknownKeyWithoutType() {
+        let problems = Self.problems("{ type: kafka, colour: blue }")
+        #expect(problems.map(\.message) == [
+            "expected one of file, udp, tcp or tls, got \"kafka\"",
+            "unknown key \"colour\"; expected one of: type, path, gzip, gzip_level, rotate, file_mode, group, host, port, "
+                + "max_datagram_bytes, framing, connect_timeout, reconnect, ack_timeout, ca_file, cert_file, key_file, "
+                + "server_name, verify_hostname",
+        ])
+    }
+
     @Test("a transport that is not a mapping is a problem")
     func transportNotAMapping() throws {
         let problems = ConfigFixture.outputProblems("format: ndjson\ntransport: file")

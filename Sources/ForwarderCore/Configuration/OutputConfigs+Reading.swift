@@ -1,7 +1,6 @@
 /// Reading `outputs`: names, formats and their options; transports are read in TransportConfigs+Reading.
 extension OutputConfig {
     static let formatNames = ["ndjson", "rfc5424", "cef"]
-    static let keys = ["name", "format", "transport"] + formatNames
 
     static func readAll(from top: ConfigMapping) -> [OutputConfig]? {
         guard top.has("outputs") else {
@@ -14,7 +13,7 @@ extension OutputConfig {
         var firstIndexByName: [String: Int] = [:]
         for (index, node) in nodes.enumerated() {
             let path = top.keyPath("outputs") + "[\(index)]"
-            guard let mapping = top.reader.mapping(node, path: path, keys: keys) else { continue }
+            guard let mapping = top.reader.mapping(node, path: path) else { continue }
             let name = mapping.string("name", required: true, check: nameProblem)
             if let name {
                 if let first = firstIndexByName[name] {
@@ -23,8 +22,11 @@ extension OutputConfig {
                     firstIndexByName[name] = index
                 }
             }
-            let format = readFormat(mapping)
+            let formatName = mapping.choice("format", required: true, formatNames.map { ($0, $0) })
+            // Options for another format go before the transport's problems, as they did when read first.
+            let formatSlot = top.reader.reserveProblemSlot()
             let transport = TransportConfig.read(from: mapping)
+            let format = readFormat(formatName, from: mapping, reportingIn: formatSlot)
             if let name, let format, let transport {
                 outputs.append(OutputConfig(name: name, format: format, transport: transport))
             }
@@ -41,24 +43,24 @@ extension OutputConfig {
             : "expected 1 to 64 letters, digits, \"_\", \".\" or \"-\", got \(ConfigReader.quoted(name))"
     }
 
-    /// `format` and the options under the sibling key of the same name; options for another format are a problem.
-    private static func readFormat(_ mapping: ConfigMapping) -> OutputFormat? {
-        let name = mapping.choice("format", required: true, formatNames.map { ($0, $0) })
-        if let name {
-            for other in formatNames where other != name && mapping.has(other) {
-                mapping.reader.report("options \"\(other)\" do not apply to format \(name); remove them or change format",
-                                      at: mapping.keyPosition(other), key: mapping.keyPath(other))
-            }
+    /// The format named `name` with the options under the sibling key of the same name. Every format's
+    /// options key is looked at, so each is accepted; options for another format than `name` are a problem.
+    private static func readFormat(_ name: String?, from mapping: ConfigMapping,
+                                   reportingIn slot: ConfigReader.ProblemSlot) -> OutputFormat? {
+        for other in formatNames where mapping.has(other) {
+            guard let name, other != name else { continue }
+            mapping.reader.report("options \"\(other)\" do not apply to format \(name); remove them or change format",
+                                  at: mapping.keyPosition(other), key: mapping.keyPath(other), in: slot)
         }
         switch name {
         case "ndjson":
-            _ = mapping.section("ndjson", keys: [], keyContext: " for format ndjson")
+            _ = mapping.section("ndjson", keyContext: " for format ndjson")
             return .ndjson(NDJSONOptions())
         case "rfc5424":
-            let options = mapping.section("rfc5424", keys: RFC5424Options.keys).map(RFC5424Options.read)
+            let options = mapping.section("rfc5424").map(RFC5424Options.read)
             return options.map { $0.map(OutputFormat.rfc5424) } ?? .rfc5424(RFC5424Options())
         case "cef":
-            let options = mapping.section("cef", keys: CEFOptions.keys).map(CEFOptions.read)
+            let options = mapping.section("cef").map(CEFOptions.read)
             return options.map { $0.map(OutputFormat.cef) } ?? .cef(CEFOptions())
         default:
             return nil
@@ -67,8 +69,6 @@ extension OutputConfig {
 }
 
 extension RFC5424Options {
-    static let keys = ["facility", "hostname", "app_name", "enterprise_id", "message"]
-
     static func read(_ mapping: ConfigMapping) -> RFC5424Options? {
         let defaults = RFC5424Options()
         return RFC5424Options(
@@ -82,8 +82,6 @@ extension RFC5424Options {
 }
 
 extension CEFOptions {
-    static let keys = ["product", "version", "syslog_header", "facility", "hostname"]
-
     static func read(_ mapping: ConfigMapping) -> CEFOptions? {
         let defaults = CEFOptions()
         let notEmpty: (String) -> String? = { $0.isEmpty ? "must not be empty" : nil }

@@ -1,26 +1,28 @@
 /// Reading the top level of the pipeline file and its small sections.
 extension PipelineConfig {
-    static let keys = ["state", "server", "operations", "admin", "log", "sources", "merge", "outputs"]
-
     static func read(_ root: ConfigNode, file: String, reader: ConfigReader) -> PipelineConfig? {
         guard case .mapping = root.content else {
-            reader.report("expected a mapping with the sections \(keys.joined(separator: ", ")) at the top of the file, "
+            let sections = ConfigMapping.keys { _ = read(top: $0, file: file) }
+            reader.report("expected a mapping with the sections \(sections.joined(separator: ", ")) at the top of the file, "
                           + "got \(ConfigReader.describe(root))", at: root, key: "")
             return nil
         }
-        guard let top = reader.mapping(root, path: "", keys: keys) else { return nil }
-        let state = top.section("state", keys: StateConfig.keys).map(StateConfig.read) ?? StateConfig()
-        let server = top.section("server", keys: ServerConfig.keys).map(ServerConfig.read) ?? ServerConfig()
-        let operations = top.section("operations", keys: OperationsConfig.keys).map(OperationsConfig.read) ?? OperationsConfig()
-        let admin = top.section("admin", keys: AdminConfig.keys).map(AdminConfig.read) ?? AdminConfig()
-        let log = top.section("log", keys: LogConfig.keys).map(LogConfig.read) ?? LogConfig()
-        let merge = top.section("merge", keys: MergeConfig.keys).map(MergeConfig.read) ?? MergeConfig()
+        return reader.mapping(root, path: "").flatMap { read(top: $0, file: file) }
+    }
+
+    private static func read(top: ConfigMapping, file: String) -> PipelineConfig? {
+        let state = top.section("state").map(StateConfig.read) ?? StateConfig()
+        let server = top.section("server").map(ServerConfig.read) ?? ServerConfig()
+        let operations = top.section("operations").map(OperationsConfig.read) ?? OperationsConfig()
+        let admin = top.section("admin").map(AdminConfig.read) ?? AdminConfig()
+        let log = top.section("log").map(LogConfig.read) ?? LogConfig()
         var sources: SourcesConfig?
         if top.has("sources") {
-            sources = top.section("sources", keys: SourcesConfig.keys).flatMap(SourcesConfig.read)
+            sources = top.section("sources").flatMap(SourcesConfig.read)
         } else {
             top.reportMissing("sources")
         }
+        let merge = top.section("merge").map(MergeConfig.read) ?? MergeConfig()
         let outputs = OutputConfig.readAll(from: top)
         guard let sources, let outputs else { return nil }
         if operations.port != 0, operations.port == server.port, operations.host == server.host {
@@ -33,8 +35,6 @@ extension PipelineConfig {
 }
 
 extension StateConfig {
-    static let keys = ["dir", "retention"]
-
     static func read(_ mapping: ConfigMapping) -> StateConfig {
         let defaults = StateConfig()
         return StateConfig(
@@ -44,8 +44,6 @@ extension StateConfig {
 }
 
 extension ServerConfig {
-    static let keys = ["listen"]
-
     static func read(_ mapping: ConfigMapping) -> ServerConfig {
         let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:8080 or [::1]:8080",
                                    convert: ConfigAddressText.hostAndPort)
@@ -55,8 +53,6 @@ extension ServerConfig {
 }
 
 extension OperationsConfig {
-    static let keys = ["listen"]
-
     static func read(_ mapping: ConfigMapping) -> OperationsConfig {
         let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:9464 or [::1]:9464",
                                    convert: ConfigAddressText.hostAndPort)
@@ -66,8 +62,6 @@ extension OperationsConfig {
 }
 
 extension AdminConfig {
-    static let keys = ["token", "token_file"]
-
     static func read(_ mapping: ConfigMapping) -> AdminConfig {
         let token = mapping.secret("token", fileKey: "token_file", required: false)
         return AdminConfig(token: token?.isEmpty == false ? token : nil)
@@ -75,8 +69,6 @@ extension AdminConfig {
 }
 
 extension LogConfig {
-    static let keys = ["level", "format"]
-
     static func read(_ mapping: ConfigMapping) -> LogConfig {
         let defaults = LogConfig()
         return LogConfig(
@@ -86,8 +78,6 @@ extension LogConfig {
 }
 
 extension MergeConfig {
-    static let keys = ["max_hold", "max_delay"]
-
     static func read(_ mapping: ConfigMapping) -> MergeConfig {
         let defaults = MergeConfig()
         return MergeConfig(maxHold: mapping.duration("max_hold") ?? defaults.maxHold,
@@ -96,11 +86,9 @@ extension MergeConfig {
 }
 
 extension RetryConfig {
-    static let keys = ["initial", "max"]
-
     /// The section under `key`, or `defaults` when it is absent; `initial` must not exceed `max`.
     static func read(_ parent: ConfigMapping, key: String, defaults: RetryConfig = .init()) -> RetryConfig {
-        guard let mapping = parent.section(key, keys: keys) else { return defaults }
+        guard let mapping = parent.section(key) else { return defaults }
         let initial = mapping.duration("initial", atLeast: .milliseconds(1))
         let max = mapping.duration("max", atLeast: .milliseconds(1))
         let retry = RetryConfig(initial: initial ?? defaults.initial, max: max ?? defaults.max)

@@ -35,7 +35,7 @@ public enum PipelineConfigLoader {
                 reader.report("the file is empty; a pipeline needs at least sources and outputs",
                               at: ConfigPosition(line: 1, column: 1), key: "")
             }
-            reader.reportUnwalkedRepeats()
+            reader.finish()
             return (config, reader.problems)
         }
         if let config, problems.isEmpty { return config }

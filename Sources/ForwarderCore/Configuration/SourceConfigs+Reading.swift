@@ -2,26 +2,18 @@ import Foundation
 
 /// Reading `sources.monitor` and `sources.event_streams`.
 extension SourcesConfig {
-    static let keys = ["monitor", "event_streams"]
-
     static func read(_ mapping: ConfigMapping) -> SourcesConfig? {
         guard mapping.has("monitor") || mapping.has("event_streams") else {
             mapping.reportHere("at least one source is required: monitor, event_streams or both")
             return nil
         }
-        let monitor = mapping.section("monitor", keys: MonitorSourceConfig.keys).map(MonitorSourceConfig.read)
-        let eventStreams = mapping.section("event_streams", keys: EventStreamsSourceConfig.keys)
-            .map(EventStreamsSourceConfig.read)
+        let monitor = mapping.section("monitor").map(MonitorSourceConfig.read)
+        let eventStreams = mapping.section("event_streams").map(EventStreamsSourceConfig.read)
         return SourcesConfig(monitor: monitor ?? nil, eventStreams: eventStreams ?? nil)
     }
 }
 
 extension MonitorSourceConfig {
-    static let keys = [
-        "base_url", "account_sid", "username", "password", "password_file", "poll_interval", "lookback",
-        "page_size", "start_from", "backfill", "request_timeout", "retry",
-    ]
-
     static func read(_ mapping: ConfigMapping) -> MonitorSourceConfig? {
         let baseURL = mapping.httpURL("base_url").map(trimmingTrailingSlashes) ?? "https://monitor.twilio.com"
         let accountSid = mapping.string("account_sid", required: true) {
@@ -78,25 +70,22 @@ extension MonitorSourceConfig {
 }
 
 extension EventStreamsSourceConfig {
-    static let keys = [
-        "path", "public_url", "auth_token", "auth_token_file", "insecure_skip_signature", "max_body_bytes",
-        "allowed_delay", "basic_auth", "allow_cidrs", "max_pending_requests",
-    ]
-
     static func read(_ mapping: ConfigMapping) -> EventStreamsSourceConfig? {
         let defaults = EventStreamsSourceConfig()
         let path = mapping.string("path") { $0.hasPrefix("/") ? nil : "must start with \"/\", got \(ConfigReader.quoted($0))" }
+        let publicURL = mapping.httpURL("public_url")
+        // A missing public_url goes before the token's problems, as it did when insecure_skip_signature was read first.
+        let publicURLSlot = mapping.reader.reserveProblemSlot()
+        let tokenGiven = mapping.node("auth_token") != nil || mapping.node("auth_token_file") != nil
+        var authToken = mapping.secret("auth_token", fileKey: "auth_token_file", required: false)
         let insecureValue = mapping.bool("insecure_skip_signature")
         let insecure = insecureValue ?? false
         // When insecure_skip_signature itself is wrong, that is the one problem to report about signatures.
         let checkSignatureKeys = !insecure && (insecureValue != nil || mapping.node("insecure_skip_signature") == nil)
-        let publicURL = mapping.httpURL("public_url")
         if mapping.node("public_url") == nil, checkSignatureKeys {
             mapping.reportHere("missing required key \"public_url\" (the URL Twilio posts to, needed to check "
-                               + "signatures; only insecure_skip_signature: true goes without)")
+                               + "signatures; only insecure_skip_signature: true goes without)", in: publicURLSlot)
         }
-        let tokenGiven = mapping.node("auth_token") != nil || mapping.node("auth_token_file") != nil
-        var authToken = mapping.secret("auth_token", fileKey: "auth_token_file", required: false)
         if authToken?.isEmpty == true {
             if checkSignatureKeys {
                 mapping.report("must not be empty", at: mapping.has("auth_token_file") ? "auth_token_file" : "auth_token")
@@ -106,7 +95,9 @@ extension EventStreamsSourceConfig {
             mapping.reportHere("missing required key \"auth_token\" (or \"auth_token_file\"): the auth token that signs "
                                + "deliveries; only insecure_skip_signature: true goes without")
         }
-        var basicAuth = mapping.section("basic_auth", keys: BasicAuthConfig.keys).map(BasicAuthConfig.read) ?? nil
+        let maxBodyBytes = mapping.size("max_body_bytes", in: 1...Int.max)
+        let allowedDelay = mapping.duration("allowed_delay")
+        var basicAuth = mapping.section("basic_auth").map(BasicAuthConfig.read) ?? nil
         // A sink URL with user:password@ makes Twilio send them as Basic credentials: require them.
         if let fromURL = publicURL.flatMap(BasicAuthConfig.init(userinfoOf:)) {
             if fromURL.username.contains(":") {
@@ -119,8 +110,8 @@ extension EventStreamsSourceConfig {
         }
         return EventStreamsSourceConfig(
             path: path ?? defaults.path, publicURL: publicURL, authToken: authToken, insecureSkipSignature: insecure,
-            maxBodyBytes: mapping.size("max_body_bytes", in: 1...Int.max) ?? defaults.maxBodyBytes,
-            allowedDelay: mapping.duration("allowed_delay") ?? defaults.allowedDelay,
+            maxBodyBytes: maxBodyBytes ?? defaults.maxBodyBytes,
+            allowedDelay: allowedDelay ?? defaults.allowedDelay,
             basicAuth: basicAuth,
             allowCIDRs: readCIDRs(mapping),
             maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max) ?? defaults.maxPendingRequests)
@@ -144,8 +135,6 @@ extension EventStreamsSourceConfig {
 }
 
 extension BasicAuthConfig {
-    static let keys = ["username", "password", "password_file"]
-
     /// The `user:password` of an http(s) URL, percent-decoded once, when it has both.
     init?(userinfoOf url: String) {
         guard let parsed = URL(string: url),

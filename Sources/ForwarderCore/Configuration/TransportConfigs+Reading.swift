@@ -3,64 +3,50 @@ import Foundation
 /// Reading `outputs[i].transport`: the `type` decides which keys the mapping accepts.
 extension TransportConfig {
     static let typeNames = ["file", "udp", "tcp", "tls"]
-    static let fileKeys = ["type", "path", "gzip", "gzip_level", "rotate", "file_mode", "group"]
-    static let udpKeys = ["type", "host", "port", "max_datagram_bytes"]
-    static let tcpKeys = ["type", "host", "port", "framing", "connect_timeout", "reconnect", "ack_timeout"]
-    static let tlsKeys = tcpKeys + ["ca_file", "cert_file", "key_file", "server_name", "verify_hostname"]
 
     static func read(from output: ConfigMapping) -> TransportConfig? {
         guard output.has("transport") else {
             output.reportMissing("transport")
             return nil
         }
-        let path = output.keyPath("transport")
-        let reader = output.reader
-        guard let node = output.node("transport"), case let .mapping(raw) = node.content else {
+        guard let node = output.node("transport"), case .mapping = node.content,
+              let mapping = output.reader.mapping(node, path: output.keyPath("transport")) else {
             let got = output.node("transport").map(ConfigReader.describe) ?? "nothing"
-            reader.report("expected a mapping with a type, got \(got)", at: output.valuePosition("transport"), key: path)
+            output.reader.report("expected a mapping with a type, got \(got)", at: output.valuePosition("transport"),
+                                 key: output.keyPath("transport"))
             return nil
         }
-        guard let type = readType(raw, path: path, reader: reader) else {
+        guard let type = readType(mapping) else {
             // Without a usable type, accept the keys of every type so that only the type is reported.
-            let mapping = reader.mapping(node, path: path, keys: allKeys)
-            if raw.first(where: { $0.key.scalarText == "type" }).map(\.value.isNull) ?? true {
-                mapping?.reportMissing("type")
-            }
+            mapping.accept(keysOfEveryType)
             return nil
         }
-        let context = " for transport type \(type)"
+        mapping.keyContext = " for transport type \(type)"
+        return read(type, from: mapping)
+    }
+
+    /// The transport of type `type`, from a mapping whose `type` has been read.
+    private static func read(_ type: String, from mapping: ConfigMapping) -> TransportConfig? {
         switch type {
-        case "file":
-            let mapping = reader.mapping(node, path: path, keys: fileKeys, keyContext: context)
-            return mapping.flatMap(FileTransportConfig.read).map(TransportConfig.file)
-        case "udp":
-            let mapping = reader.mapping(node, path: path, keys: udpKeys, keyContext: context)
-            return mapping.flatMap(UDPTransportConfig.read).map(TransportConfig.udp)
-        case "tcp":
-            let mapping = reader.mapping(node, path: path, keys: tcpKeys, keyContext: context)
-            return mapping.flatMap(TCPTransportConfig.read).map(TransportConfig.tcp)
-        default:
-            let mapping = reader.mapping(node, path: path, keys: tlsKeys, keyContext: context)
-            return mapping.flatMap(TLSTransportConfig.read).map(TransportConfig.tls)
+        case "file": FileTransportConfig.read(mapping).map(TransportConfig.file)
+        case "udp": UDPTransportConfig.read(mapping).map(TransportConfig.udp)
+        case "tcp": TCPTransportConfig.read(mapping).map(TransportConfig.tcp)
+        default: TLSTransportConfig.read(mapping).map(TransportConfig.tls)
         }
     }
 
-    private static var allKeys: [String] {
-        (fileKeys + udpKeys + tlsKeys).reduce(into: []) { keys, key in
-            if !keys.contains(key) { keys.append(key) }
-        }
+    /// `type`, then the keys of each type in the order of `typeNames`.
+    private static let keysOfEveryType = ConfigMapping.keys { mapping in
+        _ = readType(mapping)
+        for type in typeNames { _ = read(type, from: mapping) }
     }
 
-    /// The `type` word, read before the mapping because it decides which keys the mapping accepts.
-    /// Reports a type that is given but not one of `typeNames`; a missing type is left to the caller.
-    private static func readType(_ raw: [ConfigPair], path: String, reader: ConfigReader) -> String? {
-        guard let typeNode = raw.first(where: { $0.key.scalarText == "type" })?.value, !typeNode.isNull,
-              let type = reader.text(typeNode, path: path + ".type", expected: "a transport type") else { return nil }
-        guard typeNames.contains(type) else {
-            reader.report("expected one of file, udp, tcp or tls, got \(ConfigReader.quoted(type))", at: typeNode,
-                          key: path + ".type")
-            return nil
+    /// The `type` word, one of `typeNames`; a missing or empty type is reported as missing.
+    private static func readType(_ mapping: ConfigMapping) -> String? {
+        let type = mapping.value("type", required: false, expected: "a transport type", convert: { $0 }) { type in
+            typeNames.contains(type) ? nil : "expected one of file, udp, tcp or tls, got \(ConfigReader.quoted(type))"
         }
+        if mapping.node("type") == nil { mapping.reportMissing("type") }
         return type
     }
 
@@ -78,7 +64,7 @@ extension FileTransportConfig {
         let gzip = mapping.bool("gzip") ?? path?.hasSuffix(".gz") ?? false
         let gzipLevel = mapping.int("gzip_level", in: 1...9)
         var rotate: RotationConfig? = gzip ? .gzipDefault : nil
-        if let section = mapping.section("rotate", keys: ["max_bytes", "max_age"]) {
+        if let section = mapping.section("rotate") {
             let maxBytes = section.size("max_bytes", in: 1...Int.max)
             let maxAge = section.duration("max_age", atLeast: .milliseconds(1))
             if !section.has("max_bytes"), !section.has("max_age") {

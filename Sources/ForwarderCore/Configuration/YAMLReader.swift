@@ -8,7 +8,10 @@ final class ConfigReader {
     let readFile: (String) throws -> String
     private let repeatedKeys: [ConfigPosition: ConfigRepeatedKey]
     private var reportedRepeats: Set<ConfigPosition> = []
-    private(set) var problems: [ConfigProblem] = []
+    /// Every problem with where it goes in the order of finding: its slot, then its place in the slot.
+    private var found: [(slot: Int, index: Int, problem: ConfigProblem)] = []
+    private var nextSlot = 0
+    private var mappings: [ConfigMapping] = []
 
     init(file: String, environment: [String: String], repeatedKeys: [ConfigPosition: ConfigRepeatedKey],
          readFile: @escaping (String) throws -> String) {
@@ -20,9 +23,35 @@ final class ConfigReader {
 
     // MARK: Problems
 
+    /// A place among the problems kept for ones that are found later, such as a mapping's unknown keys.
+    struct ProblemSlot {
+        fileprivate var slot: Int
+    }
+
+    /// The problems in the order they were found, those of a reserved slot where the slot was reserved.
+    var problems: [ConfigProblem] {
+        found.sorted { ($0.slot, $0.index) < ($1.slot, $1.index) }.map(\.problem)
+    }
+
     func report(_ message: String, at position: ConfigPosition?, key: String) {
-        problems.append(ConfigProblem(file: file, line: position?.line ?? 0, column: position?.column ?? 0,
-                                      key: key, message: message))
+        report(message, at: position, key: key, in: reserveProblemSlot())
+    }
+
+    func report(_ message: String, at position: ConfigPosition?, key: String, in slot: ProblemSlot) {
+        found.append((slot.slot, found.count, ConfigProblem(file: file, line: position?.line ?? 0,
+                                                            column: position?.column ?? 0, key: key, message: message)))
+    }
+
+    func reserveProblemSlot() -> ProblemSlot {
+        defer { nextSlot += 1 }
+        return ProblemSlot(slot: nextSlot)
+    }
+
+    /// Reports what can only be known once the whole file has been read: keys nobody asked for, and
+    /// repeated keys in parts that were never walked.
+    func finish() {
+        for mapping in mappings { mapping.reportUnknownKeys() }
+        reportUnwalkedRepeats()
     }
 
     func report(_ message: String, at node: ConfigNode, key: String) {
@@ -37,7 +66,7 @@ final class ConfigReader {
     }
 
     /// Repeated keys in parts of the file that were never walked (for example under an unknown key).
-    func reportUnwalkedRepeats() {
+    private func reportUnwalkedRepeats() {
         for (position, repeated) in repeatedKeys where !reportedRepeats.contains(position) {
             report(Self.repeatMessage(repeated), at: position, key: "")
         }
@@ -106,19 +135,21 @@ final class ConfigReader {
         return entries
     }
 
-    /// A mapping that accepts exactly `keys`; nil (and a problem) when the node is not a mapping.
-    /// A null node reads as an empty mapping at `nullPosition` (or its own position).
-    func mapping(_ node: ConfigNode, path: String, keys: [String], keyContext: String = "",
+    /// The node as a mapping, whose unknown keys are reported by `finish()`; nil (and a problem) when the
+    /// node is not a mapping. A null node reads as an empty mapping at `nullPosition` (or its own position).
+    func mapping(_ node: ConfigNode, path: String, keyContext: String = "",
                  nullPosition: ConfigPosition? = nil) -> ConfigMapping? {
+        let mapping: ConfigMapping
         if node.isNull {
-            return ConfigMapping(reader: self, path: path, position: nullPosition ?? node.position,
-                                 pairs: [], keys: keys, keyContext: keyContext)
-        }
-        guard case let .mapping(pairs) = node.content else {
+            mapping = ConfigMapping(reader: self, path: path, position: nullPosition ?? node.position, pairs: [],
+                                    keyContext: keyContext)
+        } else if case let .mapping(pairs) = node.content {
+            mapping = ConfigMapping(reader: self, path: path, position: node.position, pairs: pairs, keyContext: keyContext)
+        } else {
             report("expected a mapping, got \(Self.describe(node))", at: node, key: path)
             return nil
         }
-        return ConfigMapping(reader: self, path: path, position: node.position, pairs: pairs, keys: keys,
-                             keyContext: keyContext)
+        mappings.append(mapping)
+        return mapping
     }
 }
