@@ -89,10 +89,7 @@ public enum PipelineBuilder {
                 http: client, baseURL: monitor.baseURL, username: monitor.username, password: monitor.password,
                 requestTimeout: monitor.requestTimeout
             )
-            let settings = MonitorPoller.Settings(
-                pageSize: monitor.pageSize, pollInterval: monitor.pollInterval, lookback: monitor.lookback,
-                start: monitor.start, retry: Backoff(initial: monitor.retry.initial, maximum: monitor.retry.max)
-            )
+            let settings = MonitorPoller.Settings(monitor)
             let onLive: (@Sendable () async -> Void)? = options.once ? { @Sendable in Task { await handle.shutdown() } } : nil
             let poller = MonitorPoller(
                 client: monitorClient, journal: journal, settings: settings, reporter: merger, health: health,
@@ -183,24 +180,22 @@ public enum PipelineBuilder {
         let sink: any RecordSink
         var retry = Backoff()
         switch config.transport {
-        case .file(let file) where file.gzip:
-            framer = NewlineDelimitedFramer()
-            let rotate = file.rotate ?? .gzipDefault
-            sink = RotatingFileSink(settings: .init(
-                template: FileNameTemplate(file.path), gzipLevel: file.gzipLevel,
-                rotation: RotationPolicy(
-                    maxBytes: Int64(rotate.maxBytes ?? RotationConfig.gzipDefault.maxBytes!),
-                    maxAge: rotate.maxAge ?? RotationConfig.gzipDefault.maxAge!
-                ),
-                permissions: FilePermissions(mode: file.fileMode, group: file.group)
-            ))
         case .file(let file):
             framer = NewlineDelimitedFramer()
-            sink = AppendFileSink(settings: .init(
-                template: FileNameTemplate(file.path),
-                rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) },
-                permissions: FilePermissions(mode: file.fileMode, group: file.group)
-            ), logger: outputLogger)
+            let permissions = FilePermissions(mode: file.fileMode, group: file.group)
+            switch file.storage {
+            case .gzip(let level, let rotate):
+                sink = RotatingFileSink(settings: .init(
+                    template: FileNameTemplate(file.path), gzipLevel: level,
+                    rotation: RotationPolicy(maxBytes: Int64(rotate.maxBytes), maxAge: rotate.maxAge), permissions: permissions
+                ))
+            case .plain(let rotate):
+                sink = AppendFileSink(settings: .init(
+                    template: FileNameTemplate(file.path),
+                    rotation: rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) },
+                    permissions: permissions
+                ), logger: outputLogger)
+            }
         case .udp(let udp):
             framer = UnframedFramer()
             sink = UDPSink(name: config.name, config: udp, logger: outputLogger)

@@ -19,12 +19,18 @@ public final class MonitorPoller: Service, Sendable {
         public var start: MonitorStart
         public var retry: Backoff
 
-        public init(pageSize: Int = 1000, pollInterval: Duration = .seconds(60), lookback: Duration = .seconds(600), start: MonitorStart = .backfill(.seconds(86_400)), retry: Backoff = Backoff()) {
+        public init(pageSize: Int, pollInterval: Duration, lookback: Duration, start: MonitorStart, retry: Backoff) {
             self.pageSize = pageSize
             self.pollInterval = pollInterval
             self.lookback = lookback
             self.start = start
             self.retry = retry
+        }
+
+        /// The pacing a Monitor source is configured with, defaults included.
+        public init(_ source: MonitorSourceConfig) {
+            self.init(pageSize: source.pageSize, pollInterval: source.pollInterval, lookback: source.lookback,
+                      start: source.start, retry: Backoff(initial: source.retry.initial, maximum: source.retry.max))
         }
     }
 

@@ -85,7 +85,8 @@ struct IncrementalPollTests {
         let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         let poller = MonitorPoller(
             client: MonitorClient(http: http, baseURL: simulator.baseURL, username: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", password: "wrong"),
-            journal: journal, settings: .init(), reporter: RecordingReporter(), logger: logger
+            journal: journal, settings: .init(MonitorSourceConfig(accountSid: "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", password: "wrong")),
+            reporter: RecordingReporter(), logger: logger
         )
         let cursor = try await poller.loadCursor()
         await #expect {

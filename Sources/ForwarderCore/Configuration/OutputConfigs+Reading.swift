@@ -57,11 +57,9 @@ extension OutputConfig {
             _ = mapping.section("ndjson", keyContext: " for format ndjson")
             return .ndjson(NDJSONOptions())
         case "rfc5424":
-            let options = mapping.section("rfc5424").map(RFC5424Options.read)
-            return options.map { $0.map(OutputFormat.rfc5424) } ?? .rfc5424(RFC5424Options())
+            return .rfc5424(mapping.section("rfc5424").map(RFC5424Options.read) ?? RFC5424Options())
         case "cef":
-            let options = mapping.section("cef").map(CEFOptions.read)
-            return options.map { $0.map(OutputFormat.cef) } ?? .cef(CEFOptions())
+            return .cef(mapping.section("cef").map(CEFOptions.read) ?? CEFOptions())
         default:
             return nil
         }
@@ -69,27 +67,24 @@ extension OutputConfig {
 }
 
 extension RFC5424Options {
-    static func read(_ mapping: ConfigMapping) -> RFC5424Options? {
-        let defaults = RFC5424Options()
-        return RFC5424Options(
-            facility: ConfigSyslogFacility.read(mapping) ?? defaults.facility,
+    static func read(_ mapping: ConfigMapping) -> RFC5424Options {
+        RFC5424Options(
+            facility: ConfigSyslogFacility.read(mapping),
             hostname: mapping.string("hostname", check: { ConfigSyslogFacility.printableProblem($0, maxLength: 255) }),
-            appName: mapping.string("app_name", check: { ConfigSyslogFacility.printableProblem($0, maxLength: 48) })
-                ?? defaults.appName,
-            enterpriseID: mapping.int("enterprise_id", in: 1...Int(UInt32.max)) ?? defaults.enterpriseID,
-            message: mapping.choice("message", RFC5424Message.allCases.map { ($0.rawValue, $0) }) ?? defaults.message)
+            appName: mapping.string("app_name", check: { ConfigSyslogFacility.printableProblem($0, maxLength: 48) }),
+            enterpriseID: mapping.int("enterprise_id", in: 1...Int(UInt32.max)),
+            message: mapping.choice("message", RFC5424Message.allCases.map { ($0.rawValue, $0) }))
     }
 }
 
 extension CEFOptions {
-    static func read(_ mapping: ConfigMapping) -> CEFOptions? {
-        let defaults = CEFOptions()
+    static func read(_ mapping: ConfigMapping) -> CEFOptions {
         let notEmpty: (String) -> String? = { $0.isEmpty ? "must not be empty" : nil }
         return CEFOptions(
-            product: mapping.string("product", check: notEmpty) ?? defaults.product,
-            version: mapping.string("version", check: notEmpty) ?? defaults.version,
-            syslogHeader: mapping.bool("syslog_header") ?? defaults.syslogHeader,
-            facility: ConfigSyslogFacility.read(mapping) ?? defaults.facility,
+            product: mapping.string("product", check: notEmpty),
+            version: mapping.string("version", check: notEmpty),
+            syslogHeader: mapping.bool("syslog_header"),
+            facility: ConfigSyslogFacility.read(mapping),
             hostname: mapping.string("hostname", check: { ConfigSyslogFacility.printableProblem($0, maxLength: 255) }))
     }
 }

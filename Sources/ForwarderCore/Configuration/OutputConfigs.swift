@@ -46,13 +46,14 @@ public struct RFC5424Options: Sendable, Equatable {
     /// What goes in MSG: the event as JSON, or a short text summary.
     public var message: RFC5424Message
 
-    public init(facility: Int = 16, hostname: String? = nil, appName: String = "twilio-siem-forwarder",
-                enterpriseID: Int = 32473, message: RFC5424Message = .json) {
-        self.facility = facility
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(facility: Int? = nil, hostname: String? = nil, appName: String? = nil, enterpriseID: Int? = nil,
+                message: RFC5424Message? = nil) {
+        self.facility = facility ?? 16
         self.hostname = hostname
-        self.appName = appName
-        self.enterpriseID = enterpriseID
-        self.message = message
+        self.appName = appName ?? "twilio-siem-forwarder"
+        self.enterpriseID = enterpriseID ?? 32473
+        self.message = message ?? .json
     }
 }
 
@@ -75,12 +76,13 @@ public struct CEFOptions: Sendable, Equatable {
     /// Host name in the syslog header; nil means the machine's host name at run time.
     public var hostname: String?
 
-    public init(product: String = "Twilio Events", version: String = "1.0", syslogHeader: Bool = false,
-                facility: Int = 16, hostname: String? = nil) {
-        self.product = product
-        self.version = version
-        self.syslogHeader = syslogHeader
-        self.facility = facility
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(product: String? = nil, version: String? = nil, syslogHeader: Bool? = nil, facility: Int? = nil,
+                hostname: String? = nil) {
+        self.product = product ?? "Twilio Events"
+        self.version = version ?? "1.0"
+        self.syslogHeader = syslogHeader ?? false
+        self.facility = facility ?? 16
         self.hostname = hostname
     }
 }

@@ -11,35 +11,35 @@ extension PipelineConfig {
     }
 
     private static func read(top: ConfigMapping, file: String) -> PipelineConfig? {
-        let state = top.section("state").map(StateConfig.read) ?? StateConfig()
-        let server = top.section("server").map(ServerConfig.read) ?? ServerConfig()
-        let operations = top.section("operations").map(OperationsConfig.read) ?? OperationsConfig()
-        let admin = top.section("admin").map(AdminConfig.read) ?? AdminConfig()
-        let log = top.section("log").map(LogConfig.read) ?? LogConfig()
+        let state = top.section("state").map(StateConfig.read)
+        let server = top.section("server").map(ServerConfig.read)
+        let operations = top.section("operations").map(OperationsConfig.read)
+        let admin = top.section("admin").map(AdminConfig.read)
+        let log = top.section("log").map(LogConfig.read)
         var sources: SourcesConfig?
         if top.has("sources") {
             sources = top.section("sources").flatMap(SourcesConfig.read)
         } else {
             top.reportMissing("sources")
         }
-        let merge = top.section("merge").map(MergeConfig.read) ?? MergeConfig()
+        let merge = top.section("merge").map(MergeConfig.read)
         let outputs = OutputConfig.readAll(from: top)
         guard let sources, let outputs else { return nil }
-        if operations.port != 0, operations.port == server.port, operations.host == server.host {
+        let config = PipelineConfig(file: file, state: state, server: server, operations: operations, admin: admin, log: log,
+                                    sources: sources, merge: merge, outputs: outputs)
+        if config.operations.port != 0, config.operations.port == config.server.port,
+           config.operations.host == config.server.host {
             top.report("operations.listen must differ from server.listen: the operations endpoints are kept off the public webhook port",
                        at: "operations")
         }
-        return PipelineConfig(file: file, state: state, server: server, operations: operations, admin: admin, log: log, sources: sources,
-                              merge: merge, outputs: outputs)
+        return config
     }
 }
 
 extension StateConfig {
     static func read(_ mapping: ConfigMapping) -> StateConfig {
-        let defaults = StateConfig()
-        return StateConfig(
-            dir: mapping.string("dir", check: { $0.isEmpty ? "must not be empty" : nil }) ?? defaults.dir,
-            retention: mapping.duration("retention") ?? defaults.retention)
+        StateConfig(dir: mapping.string("dir", check: { $0.isEmpty ? "must not be empty" : nil }),
+                    retention: mapping.duration("retention"))
     }
 }
 
@@ -47,8 +47,7 @@ extension ServerConfig {
     static func read(_ mapping: ConfigMapping) -> ServerConfig {
         let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:8080 or [::1]:8080",
                                    convert: ConfigAddressText.hostAndPort)
-        guard let listen else { return ServerConfig() }
-        return ServerConfig(host: listen.host, port: listen.port)
+        return ServerConfig(host: listen?.host, port: listen?.port)
     }
 }
 
@@ -56,8 +55,7 @@ extension OperationsConfig {
     static func read(_ mapping: ConfigMapping) -> OperationsConfig {
         let listen = mapping.value("listen", required: false, expected: "host:port like 127.0.0.1:9464 or [::1]:9464",
                                    convert: ConfigAddressText.hostAndPort)
-        guard let listen else { return OperationsConfig() }
-        return OperationsConfig(host: listen.host, port: listen.port)
+        return OperationsConfig(host: listen?.host, port: listen?.port)
     }
 }
 
@@ -70,28 +68,24 @@ extension AdminConfig {
 
 extension LogConfig {
     static func read(_ mapping: ConfigMapping) -> LogConfig {
-        let defaults = LogConfig()
-        return LogConfig(
-            level: mapping.choice("level", levels.map { ($0, $0) }) ?? defaults.level,
-            format: mapping.choice("format", LogFormat.allCases.map { ($0.rawValue, $0) }) ?? defaults.format)
+        LogConfig(level: mapping.choice("level", levels.map { ($0, $0) }),
+                  format: mapping.choice("format", LogFormat.allCases.map { ($0.rawValue, $0) }))
     }
 }
 
 extension MergeConfig {
     static func read(_ mapping: ConfigMapping) -> MergeConfig {
-        let defaults = MergeConfig()
-        return MergeConfig(maxHold: mapping.duration("max_hold") ?? defaults.maxHold,
-                           maxDelay: mapping.duration("max_delay", atLeast: .milliseconds(1)) ?? defaults.maxDelay)
+        MergeConfig(maxHold: mapping.duration("max_hold"), maxDelay: mapping.duration("max_delay", atLeast: .milliseconds(1)))
     }
 }
 
 extension RetryConfig {
-    /// The section under `key`, or `defaults` when it is absent; `initial` must not exceed `max`.
-    static func read(_ parent: ConfigMapping, key: String, defaults: RetryConfig = .init()) -> RetryConfig {
-        guard let mapping = parent.section(key) else { return defaults }
+    /// The section under `key`, or nil when it is absent; `initial` must not exceed `max`.
+    static func read(_ parent: ConfigMapping, key: String) -> RetryConfig? {
+        guard let mapping = parent.section(key) else { return nil }
         let initial = mapping.duration("initial", atLeast: .milliseconds(1))
         let max = mapping.duration("max", atLeast: .milliseconds(1))
-        let retry = RetryConfig(initial: initial ?? defaults.initial, max: max ?? defaults.max)
+        let retry = RetryConfig(initial: initial, max: max)
         if retry.initial > retry.max {
             if initial != nil {
                 mapping.report("must not be longer than max (\(DurationText.format(retry.max)))", at: "initial")

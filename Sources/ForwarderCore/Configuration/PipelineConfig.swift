@@ -11,17 +11,18 @@ public struct PipelineConfig: Sendable, Equatable {
     public var merge: MergeConfig
     public var outputs: [OutputConfig]
 
-    public init(file: String = "pipeline.yaml", state: StateConfig = .init(), server: ServerConfig = .init(),
-                operations: OperationsConfig = .init(), admin: AdminConfig = .init(), log: LogConfig = .init(),
-                sources: SourcesConfig, merge: MergeConfig = .init(), outputs: [OutputConfig]) {
+    /// A section left nil gets every default of its own.
+    public init(file: String = "pipeline.yaml", state: StateConfig? = nil, server: ServerConfig? = nil,
+                operations: OperationsConfig? = nil, admin: AdminConfig? = nil, log: LogConfig? = nil,
+                sources: SourcesConfig, merge: MergeConfig? = nil, outputs: [OutputConfig]) {
         self.file = file
-        self.state = state
-        self.server = server
-        self.operations = operations
-        self.admin = admin
-        self.log = log
+        self.state = state ?? StateConfig()
+        self.server = server ?? ServerConfig()
+        self.operations = operations ?? OperationsConfig()
+        self.admin = admin ?? AdminConfig()
+        self.log = log ?? LogConfig()
         self.sources = sources
-        self.merge = merge
+        self.merge = merge ?? MergeConfig()
         self.outputs = outputs
     }
 }
@@ -31,9 +32,10 @@ public struct StateConfig: Sendable, Equatable {
     public var dir: String
     public var retention: Duration
 
-    public init(dir: String = "./state", retention: Duration = .seconds(7 * 86_400)) {
-        self.dir = dir
-        self.retention = retention
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(dir: String? = nil, retention: Duration? = nil) {
+        self.dir = dir ?? "./state"
+        self.retention = retention ?? .seconds(7 * 86_400)
     }
 }
 
@@ -44,9 +46,10 @@ public struct ServerConfig: Sendable, Equatable {
     /// 0 asks the system for a free port.
     public var port: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
-        self.host = host
-        self.port = port
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(host: String? = nil, port: Int? = nil) {
+        self.host = host ?? "127.0.0.1"
+        self.port = port ?? 8080
     }
 }
 
@@ -57,9 +60,10 @@ public struct OperationsConfig: Sendable, Equatable {
     /// 0 asks the system for a free port.
     public var port: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 9464) {
-        self.host = host
-        self.port = port
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(host: String? = nil, port: Int? = nil) {
+        self.host = host ?? "127.0.0.1"
+        self.port = port ?? 9464
     }
 }
 
@@ -81,9 +85,10 @@ public struct LogConfig: Sendable, Equatable {
     /// The accepted levels, most verbose first (the swift-log levels).
     public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    public init(level: String = "info", format: LogFormat = .json) {
-        self.level = level
-        self.format = format
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(level: String? = nil, format: LogFormat? = nil) {
+        self.level = level ?? "info"
+        self.format = format ?? .json
     }
 }
 
@@ -101,9 +106,10 @@ public struct MergeConfig: Sendable, Equatable {
     /// (`max_delay`); events that arrive behind what was released are released at once, late.
     public var maxDelay: Duration
 
-    public init(maxHold: Duration = .seconds(120), maxDelay: Duration = .seconds(1)) {
-        self.maxHold = maxHold
-        self.maxDelay = maxDelay
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(maxHold: Duration? = nil, maxDelay: Duration? = nil) {
+        self.maxHold = maxHold ?? .seconds(120)
+        self.maxDelay = maxDelay ?? .seconds(1)
     }
 }
 
@@ -112,8 +118,9 @@ public struct RetryConfig: Sendable, Equatable {
     public var initial: Duration
     public var max: Duration
 
-    public init(initial: Duration = .seconds(1), max: Duration = .seconds(60)) {
-        self.initial = initial
-        self.max = max
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(initial: Duration? = nil, max: Duration? = nil) {
+        self.initial = initial ?? .seconds(1)
+        self.max = max ?? .seconds(60)
     }
 }

@@ -15,7 +15,7 @@ extension SourcesConfig {
 
 extension MonitorSourceConfig {
     static func read(_ mapping: ConfigMapping) -> MonitorSourceConfig? {
-        let baseURL = mapping.httpURL("base_url").map(trimmingTrailingSlashes) ?? "https://monitor.twilio.com"
+        let baseURL = mapping.httpURL("base_url").map(trimmingTrailingSlashes)
         let accountSid = mapping.string("account_sid", required: true) {
             isTwilioSid($0, prefix: "AC") ? nil
                 : "expected an account SID (AC followed by 32 hex digits), got \(ConfigReader.quoted($0))"
@@ -35,12 +35,9 @@ extension MonitorSourceConfig {
         let requestTimeout = mapping.duration("request_timeout", atLeast: .milliseconds(1))
         let retry = RetryConfig.read(mapping, key: "retry")
         guard let accountSid, let password, !password.isEmpty else { return nil }
-        let defaults = MonitorSourceConfig(accountSid: accountSid, password: password)
         return MonitorSourceConfig(
-            baseURL: baseURL, accountSid: accountSid, username: username, password: password,
-            pollInterval: pollInterval ?? defaults.pollInterval, lookback: lookback ?? defaults.lookback,
-            pageSize: pageSize ?? defaults.pageSize, start: start ?? defaults.start,
-            requestTimeout: requestTimeout ?? defaults.requestTimeout, retry: retry)
+            baseURL: baseURL, accountSid: accountSid, username: username, password: password, pollInterval: pollInterval,
+            lookback: lookback, pageSize: pageSize, start: start, requestTimeout: requestTimeout, retry: retry)
     }
 
     private static func readStart(_ mapping: ConfigMapping) -> MonitorStart? {
@@ -71,7 +68,6 @@ extension MonitorSourceConfig {
 
 extension EventStreamsSourceConfig {
     static func read(_ mapping: ConfigMapping) -> EventStreamsSourceConfig? {
-        let defaults = EventStreamsSourceConfig()
         let path = mapping.string("path") { $0.hasPrefix("/") ? nil : "must start with \"/\", got \(ConfigReader.quoted($0))" }
         let publicURL = mapping.httpURL("public_url")
         // A missing public_url goes before the token's problems, as it did when insecure_skip_signature was read first.
@@ -79,7 +75,7 @@ extension EventStreamsSourceConfig {
         let tokenGiven = mapping.node("auth_token") != nil || mapping.node("auth_token_file") != nil
         var authToken = mapping.secret("auth_token", fileKey: "auth_token_file", required: false)
         let insecureValue = mapping.bool("insecure_skip_signature")
-        let insecure = insecureValue ?? false
+        let insecure = insecureValue == true
         // When insecure_skip_signature itself is wrong, that is the one problem to report about signatures.
         let checkSignatureKeys = !insecure && (insecureValue != nil || mapping.node("insecure_skip_signature") == nil)
         if mapping.node("public_url") == nil, checkSignatureKeys {
@@ -109,12 +105,11 @@ extension EventStreamsSourceConfig {
             }
         }
         return EventStreamsSourceConfig(
-            path: path ?? defaults.path, publicURL: publicURL, authToken: authToken, insecureSkipSignature: insecure,
-            maxBodyBytes: maxBodyBytes ?? defaults.maxBodyBytes,
-            allowedDelay: allowedDelay ?? defaults.allowedDelay,
+            path: path, publicURL: publicURL, authToken: authToken, insecureSkipSignature: insecureValue,
+            maxBodyBytes: maxBodyBytes, allowedDelay: allowedDelay,
             basicAuth: basicAuth,
             allowCIDRs: readCIDRs(mapping),
-            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max) ?? defaults.maxPendingRequests)
+            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max))
     }
 
     private static func readCIDRs(_ mapping: ConfigMapping) -> [String] {

@@ -29,20 +29,20 @@ public struct MonitorSourceConfig: Sendable, Equatable {
     public var requestTimeout: Duration
     public var retry: RetryConfig
 
-    public init(baseURL: String = "https://monitor.twilio.com", accountSid: String, username: String? = nil,
-                password: String, pollInterval: Duration = .seconds(60), lookback: Duration = .seconds(600),
-                pageSize: Int = 1000, start: MonitorStart = .backfill(.seconds(86_400)),
-                requestTimeout: Duration = .seconds(30), retry: RetryConfig = .init()) {
-        self.baseURL = baseURL
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(baseURL: String? = nil, accountSid: String, username: String? = nil, password: String,
+                pollInterval: Duration? = nil, lookback: Duration? = nil, pageSize: Int? = nil, start: MonitorStart? = nil,
+                requestTimeout: Duration? = nil, retry: RetryConfig? = nil) {
+        self.baseURL = baseURL ?? "https://monitor.twilio.com"
         self.accountSid = accountSid
         self.username = username ?? accountSid
         self.password = password
-        self.pollInterval = pollInterval
-        self.lookback = lookback
-        self.pageSize = pageSize
-        self.start = start
-        self.requestTimeout = requestTimeout
-        self.retry = retry
+        self.pollInterval = pollInterval ?? .seconds(60)
+        self.lookback = lookback ?? .seconds(600)
+        self.pageSize = pageSize ?? 1000
+        self.start = start ?? .backfill(.seconds(86_400))
+        self.requestTimeout = requestTimeout ?? .seconds(30)
+        self.retry = retry ?? RetryConfig()
     }
 }
 
@@ -74,18 +74,19 @@ public struct EventStreamsSourceConfig: Sendable, Equatable {
     /// Deliveries waiting to be journaled before new ones are answered 429.
     public var maxPendingRequests: Int
 
-    public init(path: String = "/webhooks/event-streams", publicURL: String? = nil, authToken: String? = nil,
-                insecureSkipSignature: Bool = false, maxBodyBytes: Int = 1 << 20, allowedDelay: Duration = .seconds(30),
-                basicAuth: BasicAuthConfig? = nil, allowCIDRs: [String] = [], maxPendingRequests: Int = 256) {
-        self.path = path
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(path: String? = nil, publicURL: String? = nil, authToken: String? = nil, insecureSkipSignature: Bool? = nil,
+                maxBodyBytes: Int? = nil, allowedDelay: Duration? = nil, basicAuth: BasicAuthConfig? = nil,
+                allowCIDRs: [String]? = nil, maxPendingRequests: Int? = nil) {
+        self.path = path ?? "/webhooks/event-streams"
         self.publicURL = publicURL
         self.authToken = authToken
-        self.insecureSkipSignature = insecureSkipSignature
-        self.maxBodyBytes = maxBodyBytes
-        self.allowedDelay = allowedDelay
+        self.insecureSkipSignature = insecureSkipSignature ?? false
+        self.maxBodyBytes = maxBodyBytes ?? 1 << 20
+        self.allowedDelay = allowedDelay ?? .seconds(30)
         self.basicAuth = basicAuth
-        self.allowCIDRs = allowCIDRs
-        self.maxPendingRequests = maxPendingRequests
+        self.allowCIDRs = allowCIDRs ?? []
+        self.maxPendingRequests = maxPendingRequests ?? 256
     }
 }
 

@@ -61,9 +61,9 @@ extension TransportConfig {
 extension FileTransportConfig {
     static func read(_ mapping: ConfigMapping) -> FileTransportConfig? {
         let path = mapping.string("path", required: true, check: placeholderProblem)
-        let gzip = mapping.bool("gzip") ?? path?.hasSuffix(".gz") ?? false
+        let gzip = mapping.bool("gzip")
         let gzipLevel = mapping.int("gzip_level", in: 1...9)
-        var rotate: RotationConfig? = gzip ? .gzipDefault : nil
+        var rotate: RotationConfig?
         if let section = mapping.section("rotate") {
             let maxBytes = section.size("max_bytes", in: 1...Int.max)
             let maxAge = section.duration("max_age", atLeast: .milliseconds(1))
@@ -77,7 +77,9 @@ extension FileTransportConfig {
         let group = mapping.value("group", required: false, expected: "a group name or numeric id", convert: { $0.isEmpty ? nil : $0 },
                                   check: { Self.groupID($0) == nil ? "no group \(ConfigReader.quoted($0)) on this machine" : nil })
         guard let path else { return nil }
-        if gzip {
+        let file = FileTransportConfig(path: path, gzip: gzip, gzipLevel: gzipLevel, rotate: rotate, fileMode: fileMode,
+                                       group: group.flatMap(groupID))
+        if file.gzip {
             if !path.hasSuffix(".gz") {
                 mapping.report("a gzip file path must end in \".gz\" (for example \".ndjson.gz\"), "
                                + "got \(ConfigReader.quoted(path))", at: "path")
@@ -85,8 +87,7 @@ extension FileTransportConfig {
                 mapping.report("a gzip file path needs {seq} so rotated files get distinct names", at: "path")
             }
         }
-        return FileTransportConfig(path: path, gzip: gzip, gzipLevel: gzipLevel ?? 6, rotate: rotate,
-                                   fileMode: fileMode ?? defaultFileMode, group: group.flatMap(groupID))
+        return file
     }
 
     /// `0640`, `640` or `"0640"` as permission bits (no set-id or sticky bits).
@@ -126,7 +127,7 @@ extension UDPTransportConfig {
         let port = mapping.int("port", required: true, in: 1...65_535)
         let maxDatagram = mapping.int("max_datagram_bytes", in: 480...65_507)
         guard let host, let port else { return nil }
-        return UDPTransportConfig(host: host, port: port, maxDatagramBytes: maxDatagram ?? 2048)
+        return UDPTransportConfig(host: host, port: port, maxDatagramBytes: maxDatagram)
     }
 }
 
@@ -139,9 +140,8 @@ extension TCPTransportConfig {
         let reconnect = RetryConfig.read(mapping, key: "reconnect")
         let ackTimeout = mapping.duration("ack_timeout", atLeast: .seconds(1))
         guard let host, let port else { return nil }
-        return TCPTransportConfig(host: host, port: port, framing: framing ?? .octetCounting,
-                                  connectTimeout: connectTimeout ?? .seconds(10), reconnect: reconnect,
-                                  ackTimeout: ackTimeout ?? .seconds(300))
+        return TCPTransportConfig(host: host, port: port, framing: framing, connectTimeout: connectTimeout, reconnect: reconnect,
+                                  ackTimeout: ackTimeout)
     }
 }
 
@@ -171,6 +171,6 @@ extension TLSTransportConfig {
         let verifyHostname = mapping.bool("verify_hostname")
         guard let tcp else { return nil }
         return TLSTransportConfig(tcp: tcp, caFile: caFile, certFile: certFile, keyFile: keyFile,
-                                  serverName: serverName, verifyHostname: verifyHostname ?? true)
+                                  serverName: serverName, verifyHostname: verifyHostname)
     }
 }

@@ -20,11 +20,8 @@ public enum TransportConfig: Sendable, Equatable {
 public struct FileTransportConfig: Sendable, Equatable {
     /// Path template; may hold `{yyyy} {MM} {dd} {HH} {mm} {ss}` (UTC, when the file is opened) and `{seq}`.
     public var path: String
-    public var gzip: Bool
-    /// 1...9.
-    public var gzipLevel: Int
-    /// nil: one file, appended to forever.
-    public var rotate: RotationConfig?
+    /// Plain or gzip, with when each file is closed.
+    public var storage: FileStorage
     /// The permission bits of every file the output creates, whatever the umask (`file_mode`).
     public var fileMode: UInt32
     /// The group that owns the files and the directories the output creates (`group`), so a
@@ -33,32 +30,62 @@ public struct FileTransportConfig: Sendable, Equatable {
 
     /// The placeholders a path template may contain.
     public static let placeholders = ["yyyy", "MM", "dd", "HH", "mm", "ss", "seq"]
-    /// Owner reads and writes, the group reads, others nothing.
-    public static let defaultFileMode: UInt32 = 0o640
 
-    public init(path: String, gzip: Bool? = nil, gzipLevel: Int = 6, rotate: RotationConfig? = nil,
-                fileMode: UInt32 = FileTransportConfig.defaultFileMode, group: UInt32? = nil) {
+    /// As the pipeline file gives it: gzip files get the `GzipRotation` limits `rotate` leaves out, plain files
+    /// ignore `gzipLevel`. An argument left nil takes its default, which is written here and nowhere else.
+    public init(path: String, gzip: Bool? = nil, gzipLevel: Int? = nil, rotate: RotationConfig? = nil,
+                fileMode: UInt32? = nil, group: UInt32? = nil) {
         self.path = path
-        self.gzip = gzip ?? path.hasSuffix(".gz")
-        self.gzipLevel = gzipLevel
-        self.rotate = rotate
-        self.fileMode = fileMode
+        if gzip ?? path.hasSuffix(".gz") {
+            storage = .gzip(level: gzipLevel ?? 6, rotate: GzipRotation(maxBytes: rotate?.maxBytes, maxAge: rotate?.maxAge))
+        } else {
+            storage = .plain(rotate: rotate)
+        }
+        self.fileMode = fileMode ?? 0o640
         self.group = group
+    }
+
+    /// Whether the files are gzip-compressed.
+    public var gzip: Bool {
+        if case .gzip = storage { return true }
+        return false
     }
 }
 
-/// When a file is closed and the next one started. For plain files a nil limit is not applied;
-/// gzip files always rotate, so a nil limit takes its value from `gzipDefault`.
+/// How an output's files are written and when each is closed for the next.
+public enum FileStorage: Sendable, Equatable {
+    /// Plain files, appended to; closed by the limits of `rotate` that are set, never when it is nil.
+    case plain(rotate: RotationConfig?)
+    /// gzip files at `level` (1...9); a gzip file is only complete once closed, so they always rotate.
+    case gzip(level: Int, rotate: GzipRotation)
+}
+
+/// When a plain file is closed and the next one started, as `rotate` gives it; a nil limit is not applied.
 public struct RotationConfig: Sendable, Equatable {
     public var maxBytes: Int?
     public var maxAge: Duration?
 
     /// What gzip files get when `rotate` is not given.
-    public static let gzipDefault = RotationConfig(maxBytes: 64 << 20, maxAge: .seconds(300))
+    public static var gzipDefault: RotationConfig {
+        let limits = GzipRotation()
+        return RotationConfig(maxBytes: limits.maxBytes, maxAge: limits.maxAge)
+    }
 
     public init(maxBytes: Int? = nil, maxAge: Duration? = nil) {
         self.maxBytes = maxBytes
         self.maxAge = maxAge
+    }
+}
+
+/// When a gzip file is closed and the next one started: both limits always apply.
+public struct GzipRotation: Sendable, Equatable {
+    public var maxBytes: Int
+    public var maxAge: Duration
+
+    /// A limit left nil takes its default, which is written here and nowhere else.
+    public init(maxBytes: Int? = nil, maxAge: Duration? = nil) {
+        self.maxBytes = maxBytes ?? 64 << 20
+        self.maxAge = maxAge ?? .seconds(300)
     }
 }
 
@@ -69,10 +96,11 @@ public struct UDPTransportConfig: Sendable, Equatable {
     /// Larger records are cut to this size; 480...65507.
     public var maxDatagramBytes: Int
 
-    public init(host: String, port: Int, maxDatagramBytes: Int = 2048) {
+    /// A datagram size left nil takes its default, which is written here and nowhere else.
+    public init(host: String, port: Int, maxDatagramBytes: Int? = nil) {
         self.host = host
         self.port = port
-        self.maxDatagramBytes = maxDatagramBytes
+        self.maxDatagramBytes = maxDatagramBytes ?? 2048
     }
 }
 
@@ -88,14 +116,15 @@ public struct TCPTransportConfig: Sendable, Equatable {
     /// receive window stayed closed that long.
     public var ackTimeout: Duration
 
-    public init(host: String, port: Int, framing: Framing = .octetCounting, connectTimeout: Duration = .seconds(10),
-                reconnect: RetryConfig = .init(), ackTimeout: Duration = .seconds(300)) {
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(host: String, port: Int, framing: Framing? = nil, connectTimeout: Duration? = nil,
+                reconnect: RetryConfig? = nil, ackTimeout: Duration? = nil) {
         self.host = host
         self.port = port
-        self.framing = framing
-        self.connectTimeout = connectTimeout
-        self.reconnect = reconnect
-        self.ackTimeout = ackTimeout
+        self.framing = framing ?? .octetCounting
+        self.connectTimeout = connectTimeout ?? .seconds(10)
+        self.reconnect = reconnect ?? RetryConfig()
+        self.ackTimeout = ackTimeout ?? .seconds(300)
     }
 }
 
@@ -117,13 +146,14 @@ public struct TLSTransportConfig: Sendable, Equatable {
     public var serverName: String?
     public var verifyHostname: Bool
 
+    /// Host names are checked unless `verifyHostname` says false.
     public init(tcp: TCPTransportConfig, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil,
-                serverName: String? = nil, verifyHostname: Bool = true) {
+                serverName: String? = nil, verifyHostname: Bool? = nil) {
         self.tcp = tcp
         self.caFile = caFile
         self.certFile = certFile
         self.keyFile = keyFile
         self.serverName = serverName
-        self.verifyHostname = verifyHostname
+        self.verifyHostname = verifyHostname ?? true
     }
 }
