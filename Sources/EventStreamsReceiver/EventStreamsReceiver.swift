@@ -57,9 +57,6 @@ public final class EventStreamsReceiver: Service, Sendable {
                 answered 503 until the configuration is fixed
                 """)
         }
-        for text in config.allowCIDRs where CIDRBlock(text) == nil {
-            logger.error("allow_cidrs entry is not an address range and matches nothing", metadata: ["entry": "\(text)"])
-        }
     }
 
     /// Adds `POST {config.path}` to the router.

@@ -18,20 +18,18 @@ struct DeliveryHead: Sendable {
 /// delivery's head (and later its body) it says which rejection applies, in the contract's order.
 struct WebhookPolicy: Sendable {
     let maxBodyBytes: Int
+    /// Client address ranges allowed to post; empty allows every address. Every entry is a range
+    /// (the configuration cannot hold one that is not), so the list needs no check of its own here.
     let allowBlocks: [CIDRBlock]
-    let restrictsAddresses: Bool
     /// `user:pass` bytes a Basic `Authorization` must decode to, when configured.
     let basicCredentials: [UInt8]?
     let verifiesSignature: Bool
     let signingKey: SymmetricKey?
     let publicURL: String?
 
-    /// An `allow_cidrs` entry that is not a range matches nothing, so a bad list never opens the
-    /// receiver to every address (the receiver logs such entries at start).
     init(config: EventStreamsSourceConfig) {
         maxBodyBytes = config.maxBodyBytes
-        allowBlocks = config.allowCIDRs.compactMap(CIDRBlock.init)
-        restrictsAddresses = !config.allowCIDRs.isEmpty
+        allowBlocks = config.allowCIDRs
         basicCredentials = config.basicAuth.map { Array("\($0.username):\($0.password)".utf8) }
         verifiesSignature = !config.insecureSkipSignature
         signingKey = config.authToken.map { SymmetricKey(data: Data($0.utf8)) }
@@ -41,7 +39,7 @@ struct WebhookPolicy: Sendable {
     /// Checks that need no body, in order: address, content type, declared length, Basic auth,
     /// signature, presence of `bodySHA256`.
     func checkHead(_ head: DeliveryHead) -> WebhookRejection? {
-        if restrictsAddresses, !(head.remoteAddress.map { address in allowBlocks.contains { $0.contains(address) } } ?? false) {
+        if !allowBlocks.isEmpty, !(head.remoteAddress.map { address in allowBlocks.contains { $0.contains(address) } } ?? false) {
             return .forbiddenAddress(head.remoteAddress?.ipAddress ?? "(unknown)")
         }
         guard Self.isAcceptedContentType(head.contentType) else { return .unsupportedMediaType }

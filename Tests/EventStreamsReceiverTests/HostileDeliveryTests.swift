@@ -146,7 +146,7 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
             try await server.post(SampleEvents.single(id: "hostile-noauth")).status
         },
         HostileCase(name: "address outside allow_cidrs", expected: 403,
-                    configure: { $0.allowCIDRs = ["10.0.0.0/8", "2001:db8::/32"] }, probeStatus: 403) { server in
+                    configure: { $0.allowCIDRs = [CIDRBlock("10.0.0.0/8")!, CIDRBlock("2001:db8::/32")!] }, probeStatus: 403) { server in
             try await server.post(SampleEvents.single(id: "hostile-address")).status
         },
     ]

@@ -1,4 +1,5 @@
 @testable import EventStreamsReceiver
+import ForwarderCore
 import NIOCore
 import Testing
 
@@ -69,29 +70,8 @@ struct TwilioRequestValidatorTests {
     }
 }
 
-@Suite("allow_cidrs ranges")
-struct CIDRBlockTests {
-    @Test("IPv4 and IPv6 ranges match the addresses inside them", arguments: [
-        ("10.0.0.0/8", "10.255.1.2", true), ("10.0.0.0/8", "11.0.0.1", false),
-        ("192.168.1.7", "192.168.1.7", true), ("192.168.1.7", "192.168.1.8", false),
-        ("172.16.0.0/12", "172.31.255.255", true), ("172.16.0.0/12", "172.32.0.0", false),
-        ("0.0.0.0/0", "8.8.8.8", true), ("127.0.0.0/8", "::ffff:127.0.0.1", true),
-        ("2001:db8::/32", "2001:db8:ffff::1", true), ("2001:db8::/32", "2001:db9::1", false),
-        ("::1", "::1", true), ("::/0", "10.0.0.1", false), ("10.0.0.0/8", "2001:db8::1", false),
-        ("10.0.0.0/8", "not an address", false), ("fe80::/10", "fe80::1", true),
-    ])
-    func matching(range: String, address: String, inside: Bool) throws {
-        let block = try #require(CIDRBlock(range))
-        #expect(block.contains(address) == inside)
-    }
-
-    @Test("text that is not a range is refused", arguments: [
-        "", "10.0.0.0/33", "::/129", "10.0.0/8", "example.com", "10.0.0.0/", "10.0.0.0/-1", "1.2.3.4/8/9", "fe80::1%eth0",
-    ])
-    func invalid(text: String) {
-        #expect(CIDRBlock(text) == nil)
-    }
-
+@Suite("allow_cidrs ranges against a client's socket address")
+struct CIDRBlockSocketAddressTests {
     @Test("a socket address is matched by its IP")
     func socketAddress() throws {
         let block = try #require(CIDRBlock("127.0.0.0/8"))

@@ -153,7 +153,7 @@ struct WebhookDeliveryTests {
     @Test("an allowed client address is served")
     func allowedAddress() async throws {
         var config = ReceiverHarness.defaultConfig()
-        config.allowCIDRs = ["192.0.2.0/24", "127.0.0.0/8"]
+        config.allowCIDRs = try ["192.0.2.0/24", "127.0.0.0/8"].map { try #require(CIDRBlock($0)) }
         try await ReceiverHarness.with(config: config) { server in
             let answer = try await server.post(SampleEvents.single(id: "a1"))
             #expect(answer.status == 200)

@@ -7,7 +7,7 @@ import Testing
 struct WebhookPolicyTests {
     static let config = EventStreamsSourceConfig(
         publicURL: "https://forwarder.example.com/hook", authToken: "token", maxBodyBytes: 100,
-        basicAuth: BasicAuthConfig(username: "u", password: "p"), allowCIDRs: ["127.0.0.0/8"])
+        basicAuth: BasicAuthConfig(username: "u", password: "p"), allowCIDRs: [CIDRBlock("127.0.0.0/8")!])
 
     static func head(address: String = "127.0.0.1", contentType: String? = "application/json", length: String? = "10",
                      authorization: String? = "Basic dTpw", query: String? = "bodySHA256=ab",
@@ -40,10 +40,11 @@ struct WebhookPolicyTests {
         #expect(policy.checkBody(Array("[]".utf8), head: good) == .bodyHashMismatch)
     }
 
-    @Test("an allow_cidrs list of nothing valid allows nobody")
+    @Test("text that is not a range never becomes an allow_cidrs entry, and a list of ranges allows nobody outside them")
     func invalidCIDRsFailClosed() throws {
+        #expect(CIDRBlock("not-a-range") == nil)
         var config = Self.config
-        config.allowCIDRs = ["not-a-range"]
+        config.allowCIDRs = [try #require(CIDRBlock("192.0.2.0/24"))]
         #expect(WebhookPolicy(config: config).checkHead(try Self.head())?.status == .forbidden)
     }
 

@@ -112,19 +112,19 @@ extension EventStreamsSourceConfig {
             maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max))
     }
 
-    private static func readCIDRs(_ mapping: ConfigMapping) -> [String] {
+    private static func readCIDRs(_ mapping: ConfigMapping) -> [CIDRBlock] {
         guard let nodes = mapping.list("allow_cidrs") else { return [] }
         return nodes.enumerated().compactMap { index, node in
             let path = mapping.keyPath("allow_cidrs") + "[\(index)]"
             guard let text = mapping.reader.text(node, path: path, expected: "an address range like 10.0.0.0/8") else {
                 return nil
             }
-            guard ConfigAddressText.isCIDR(text) else {
+            guard let block = CIDRBlock(text) else {
                 mapping.reader.report("expected an IPv4 or IPv6 address or CIDR range like 10.0.0.0/8 or 2001:db8::/32, "
                                       + "got \(ConfigReader.quoted(text))", at: node, key: path)
                 return nil
             }
-            return text
+            return block
         }
     }
 }

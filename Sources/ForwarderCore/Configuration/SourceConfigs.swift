@@ -70,14 +70,14 @@ public struct EventStreamsSourceConfig: Sendable, Equatable {
     public var allowedDelay: Duration
     public var basicAuth: BasicAuthConfig?
     /// Client address ranges allowed to post; empty allows every address.
-    public var allowCIDRs: [String]
+    public var allowCIDRs: [CIDRBlock]
     /// Deliveries waiting to be journaled before new ones are answered 429.
     public var maxPendingRequests: Int
 
     /// An argument left nil takes its default, which is written here and nowhere else.
     public init(path: String? = nil, publicURL: String? = nil, authToken: String? = nil, insecureSkipSignature: Bool? = nil,
                 maxBodyBytes: Int? = nil, allowedDelay: Duration? = nil, basicAuth: BasicAuthConfig? = nil,
-                allowCIDRs: [String]? = nil, maxPendingRequests: Int? = nil) {
+                allowCIDRs: [CIDRBlock]? = nil, maxPendingRequests: Int? = nil) {
         self.path = path ?? "/webhooks/event-streams"
         self.publicURL = publicURL
         self.authToken = authToken

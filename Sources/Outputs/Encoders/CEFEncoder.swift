@@ -63,12 +63,15 @@ public struct CEFEncoder: EventEncoder {
             b.writeString(outcome)
         }
         if let ip = e.sourceIP {
-            if IPAddressSyntax.isIPv4(ip) {
+            switch IPAddress(ip)?.family {
+            case .ipv4:
                 b.writeStaticString(" src=")
                 b.writeString(ip)
-            } else if IPAddressSyntax.isIPv6(ip) {
+            case .ipv6:
                 b.writeStaticString(" c6a2Label=Source IPv6 Address c6a2=")
                 b.writeString(ip)
+            case nil:
+                break
             }
         }
         field(" suid=", e.actorSid, into: &b)

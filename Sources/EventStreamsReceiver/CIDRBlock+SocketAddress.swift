@@ -1,0 +1,10 @@
+import ForwarderCore
+import NIOCore
+
+extension CIDRBlock {
+    /// Whether a client's socket address lies in this range (false for Unix-domain sockets).
+    public func contains(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return false }
+        return contains(ip)
+    }
+}
