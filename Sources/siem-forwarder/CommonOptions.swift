@@ -29,13 +29,12 @@ enum LoggingSetup {
     nonisolated(unsafe) private static var done = false
     private static let lock = NSLock()
 
-    static func bootstrap(format: LogFormat, level: String) -> Logger {
+    static func bootstrap(format: LogFormat, level: Logger.Level) -> Logger {
         lock.lock()
         if !done {
             done = true
             let handlerFormat: StderrLogHandler.Format = format == .json ? .json : .text
-            let logLevel = Logger.Level(rawValue: level) ?? .info
-            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: handlerFormat, level: logLevel) }
+            LoggingSystem.bootstrap { label in StderrLogHandler(label: label, format: handlerFormat, level: level) }
         }
         lock.unlock()
         return Logger(label: "siem-forwarder")

@@ -19,7 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The demo pipeline file; the built-in copy of pipelines/demo.yaml when absent.") var config: String?
 
     func run() async throws {
-        let logger = LoggingSetup.bootstrap(format: .text, level: "warning")
+        let logger = LoggingSetup.bootstrap(format: .text, level: .warning)
         let outputDir = (outputDir as NSString).standardizingPath
         for sub in ["state", "ndjson", "rfc5424", "cef"] {
             try? FileManager.default.removeItem(atPath: outputDir + "/" + sub)

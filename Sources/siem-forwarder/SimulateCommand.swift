@@ -66,7 +66,7 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             configuration.clockOffset = clockOffset.hasPrefix("-") ? .zero - duration : duration
         }
-        let logger = LoggingSetup.bootstrap(format: .text, level: "info")
+        let logger = LoggingSetup.bootstrap(format: .text, level: .info)
         let simulator = try await TwilioSimulator.start(configuration, logger: logger)
         print("Twilio simulator listening on \(simulator.baseURL)")
         print("  Monitor API:   \(simulator.baseURL)/v1/Events  (Basic auth \(accountSid) / \(authToken))")

@@ -62,7 +62,7 @@ struct ConfigLoaderTests {
         #expect(config.state == StateConfig(dir: "./state", retention: .seconds(7 * 86_400)))
         #expect(config.server == ServerConfig(host: "127.0.0.1", port: 8080))
         #expect(config.admin.token == nil)
-        #expect(config.log == LogConfig(level: "info", format: .json))
+        #expect(config.log == LogConfig(level: .info, format: .json))
         let monitor = try #require(config.sources.monitor)
         #expect(monitor.baseURL == "https://monitor.twilio.com")
         #expect(monitor.accountSid == ConfigFixture.accountSid)

@@ -326,7 +326,7 @@ struct ConfigSourceTests {
     func logSection() throws {
         let base = ConfigFixture.sources + "\n" + ConfigFixture.outputs
         let config = try ConfigFixture.parse("log: { level: debug, format: text }\n" + base)
-        #expect(config.log == LogConfig(level: "debug", format: .text))
+        #expect(config.log == LogConfig(level: .debug, format: .text))
         let problems = ConfigFixture.problems("log: { level: loud, format: xml }\n" + base)
         #expect(problems.map(\.message) == [
             "expected one of trace, debug, info, notice, warning, error or critical, got \"loud\"",

@@ -1,3 +1,5 @@
+import Logging
+
 /// Reading the top level of the pipeline file and its small sections.
 extension PipelineConfig {
     static func read(_ root: ConfigNode, file: String, reader: ConfigReader) -> PipelineConfig? {
@@ -68,7 +70,7 @@ extension AdminConfig {
 
 extension LogConfig {
     static func read(_ mapping: ConfigMapping) -> LogConfig {
-        LogConfig(level: mapping.choice("level", levels.map { ($0, $0) }),
+        LogConfig(level: mapping.choice("level", Logger.Level.allCases.map { ($0.rawValue, $0) }),
                   format: mapping.choice("format", LogFormat.allCases.map { ($0.rawValue, $0) }))
     }
 }

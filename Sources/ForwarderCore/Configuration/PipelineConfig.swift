@@ -1,3 +1,5 @@
+import Logging
+
 /// A validated pipeline file: where state lives, what listens, which sources to read and where to write.
 public struct PipelineConfig: Sendable, Equatable {
     /// The file the configuration was read from, for messages.
@@ -78,16 +80,13 @@ public struct AdminConfig: Sendable, Equatable {
 
 /// How the forwarder's own logs are written (to stderr).
 public struct LogConfig: Sendable, Equatable {
-    /// One of `LogConfig.levels`.
-    public var level: String
+    /// The least severe level written; the file names it as swift-log does (`trace` ... `critical`).
+    public var level: Logger.Level
     public var format: LogFormat
 
-    /// The accepted levels, most verbose first (the swift-log levels).
-    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
-
     /// An argument left nil takes its default, which is written here and nowhere else.
-    public init(level: String? = nil, format: LogFormat? = nil) {
-        self.level = level ?? "info"
+    public init(level: Logger.Level? = nil, format: LogFormat? = nil) {
+        self.level = level ?? .info
         self.format = format ?? .json
     }
 }
