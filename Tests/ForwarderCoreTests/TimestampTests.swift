@@ -27,6 +27,25 @@ struct TimestampTests {
         #expect(Timestamp(iso8601: text) == nil)
     }
 
+    @Test("the RFC 3339 form takes RFC 3339 and dates, and refuses what only the lenient form takes", arguments: [
+        ("2026-11-20T08:15:00Z", true), ("2026-11-20t08:15:00.5z", true), ("2026-11-20T09:15:00+01:00", true),
+        ("2026-11-20", true), ("2026-11-20T08:15:00+0000", false), ("2026-11-20 08:15:00Z", false),
+        ("2026-11-20T08:15Z", false), ("2026-11-20T08:15:00,5Z", false), ("2026-11-20T08:15:00 00:00", false),
+    ])
+    func strictForm(text: String, accepted: Bool) {
+        let strict = Timestamp(text, form: .rfc3339)
+        #expect((strict != nil) == accepted)
+        if let strict { #expect(strict == Timestamp(iso8601: text)) }
+        #expect(Timestamp(iso8601: text) != nil)
+    }
+
+    @Test("a leap second counts as the second before it, in both forms")
+    func leapSecond() {
+        let before = Timestamp(iso8601: "2016-12-31T23:59:59Z")
+        #expect(Timestamp(iso8601: "2016-12-31T23:59:60Z") == before)
+        #expect(Timestamp("2016-12-31T23:59:60Z", form: .rfc3339) == before)
+    }
+
     @Test("RFC 3339 output is UTC with milliseconds and round-trips")
     func formats() {
         let t = Timestamp(epochMilliseconds: 1_795_162_500_042)

@@ -48,7 +48,7 @@ extension MonitorSourceConfig {
         if mapping.has("start_from") {
             return mapping.value("start_from", required: true,
                                  expected: "a date like 2026-11-01 or an RFC 3339 timestamp like 2026-11-01T08:15:00Z",
-                                 convert: ConfigDateText.epochMilliseconds)
+                                 convert: { Timestamp($0, form: .rfc3339)?.epochMilliseconds })
                 .map { MonitorStart.from(epochMilliseconds: $0) }
         }
         return mapping.duration("backfill", required: mapping.has("backfill")).map(MonitorStart.backfill)
