@@ -1,5 +1,4 @@
 import ForwarderCore
-import Foundation
 
 /// The Monitor poller's checkpoint, stored in the journal with the rows it covers.
 ///
@@ -37,21 +36,25 @@ public struct MonitorCursor: Sendable, Equatable {
         seen ?? watermark
     }
 
-    /// The stored form: a small JSON object.
+    /// The stored form: a small JSON object with its keys in alphabetical order, written with the
+    /// project's JSON writer and read back with its reader.
     public func encoded() -> [UInt8] {
-        var object: [String: Any] = [:]
+        var members: [JSONMember] = []
+        func add(_ key: String, _ text: String?) {
+            if let text { members.append(JSONMember(key: key, value: .string(text))) }
+        }
         switch phase {
         case .backfill(let day):
-            object["phase"] = "backfill"
-            object["day"] = day.description
+            add("day", day.description)
+            add("newest", newest?.rfc3339)
+            add("phase", "backfill")
         case .live:
-            object["phase"] = "live"
+            add("newest", newest?.rfc3339)
+            add("phase", "live")
         }
-        if let newest { object["newest"] = newest.rfc3339 }
-        if let watermark { object["watermark"] = watermark.rfc3339 }
-        if let seen { object["seen"] = seen.rfc3339 }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Array(data)
+        add("seen", seen?.rfc3339)
+        add("watermark", watermark?.rfc3339)
+        return JSONValue.object(members).jsonBytes
     }
 
     /// Reads the stored form; nil when it is not a cursor this version understands.

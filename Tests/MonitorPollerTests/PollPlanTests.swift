@@ -88,4 +88,17 @@ struct PollPlanTests {
         }
         #expect(MonitorCursor(encoded: Array("garbage".utf8)) == nil)
     }
+
+    @Test("the stored form is compact JSON with sorted keys, as journals written by earlier versions hold it")
+    func cursorStoredBytes() {
+        let backfill = MonitorCursor(phase: .backfill(day), newest: day.startOfDay)
+        #expect(String(decoding: backfill.encoded(), as: UTF8.self)
+            == #"{"day":"2026-11-20","newest":"2026-11-20T00:00:00.000Z","phase":"backfill"}"#)
+        let live = MonitorCursor(phase: .live, newest: day.startOfDay.adding(.milliseconds(1234)), watermark: day.startOfDay,
+                                 seen: day.startOfDay.adding(.seconds(60)))
+        #expect(String(decoding: live.encoded(), as: UTF8.self)
+            == #"{"newest":"2026-11-20T00:00:01.234Z","phase":"live","seen":"2026-11-20T00:01:00.000Z","#
+            + #""watermark":"2026-11-20T00:00:00.000Z"}"#)
+        #expect(String(decoding: MonitorCursor(phase: .live).encoded(), as: UTF8.self) == #"{"phase":"live"}"#)
+    }
 }

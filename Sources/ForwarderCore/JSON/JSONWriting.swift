@@ -112,3 +112,12 @@ extension ByteBuffer {
         v < 10 ? 48 + v : 87 + v
     }
 }
+
+extension JSONValue {
+    /// The value as compact JSON text, members in their order, as `ByteBuffer.writeJSONValue` writes it.
+    public var jsonBytes: [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeJSONValue(self)
+        return Array(buffer.readableBytesView)
+    }
+}
