@@ -222,6 +222,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ForwarderRuntimeTests",
+            dependencies: [
+                "TestSupport", "ForwarderRuntime", "ForwarderCore", "Journal",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport",
