@@ -240,13 +240,13 @@ public enum PipelineBuilder {
     /// How long each component may go without progress before `/readyz` calls it stalled: the
     /// Monitor source three poll intervals (at least a minute) plus a request timeout; an output,
     /// which reports progress even when idle, one minute (a write blocked that long is stuck).
-    static func stallLimits(_ config: PipelineConfig) -> [String: Duration] {
-        var limits: [String: Duration] = [:]
+    static func stallLimits(_ config: PipelineConfig) -> [HealthComponent: Duration] {
+        var limits: [HealthComponent: Duration] = [:]
         if let monitor = config.sources.monitor {
-            limits["source:monitor"] = max(monitor.pollInterval * 3, .seconds(60)) + monitor.requestTimeout
+            limits[.monitor] = max(monitor.pollInterval * 3, .seconds(60)) + monitor.requestTimeout
         }
         for output in config.outputs {
-            limits["output:\(output.name)"] = outputStallLimit
+            limits[.output(output.name)] = outputStallLimit
         }
         return limits
     }
@@ -258,7 +258,7 @@ public enum PipelineBuilder {
     /// unready (that is `/status`), so a readiness probe keeps Twilio's deliveries flowing.
     static func readiness(journal: Journal, health: HealthRegistry) async -> ReadinessReport {
         var components = [await journalComponent(journal)]
-        if let receiver = await health.readiness().first(where: { $0.name == EventStreamsReceiver.healthComponent }) {
+        if let receiver = await health.readiness().first(where: { $0.component == .eventStreams }) {
             components.append(.init(name: receiver.name, ready: receiver.ready, detail: receiver.detail))
         }
         return ReadinessReport(components: components)
@@ -269,7 +269,7 @@ public enum PipelineBuilder {
         var components = [await journalComponent(journal)]
         for component in await health.readiness() {
             var detail = component.detail
-            if component.name.hasPrefix("output:"), let backlog = try? await journal.backlog(of: String(component.name.dropFirst(7))) {
+            if let output = component.component.outputName, let backlog = try? await journal.backlog(of: output) {
                 let lag = (backlog.lagSeconds(now: clock.now()) * 10).rounded() / 10
                 detail += "; \(backlog.pending) pending, lag \(lag) s"
             }

@@ -87,7 +87,7 @@ public final class MonitorPoller: Service, Sendable {
     }
 
     public func run() async throws {
-        await health?.register("source:monitor")
+        await health?.register(.monitor)
         var cursor = try await loadCursor()
         logger.info("Monitor poller starting", metadata: ["cursor": "\(cursor)"])
         if let watermark = cursor.reportedWatermark {
@@ -123,7 +123,7 @@ public final class MonitorPoller: Service, Sendable {
             watermarkLag.record(clock.now().duration(since: watermark).secondsDouble)
             await reporter.report(source, watermark: watermark)
         }
-        await health?.ok("source:monitor", detail: "\(next)")
+        await health?.ok(.monitor, detail: "\(next)")
         let (failed, since) = failures.withLock { streak in
             defer { streak.count = 0; streak.since = nil }
             return (streak.count, streak.since)
@@ -149,7 +149,7 @@ public final class MonitorPoller: Service, Sendable {
                 logger.warning("\(reason)", metadata: [
                     "url": "\(refused.error.url)", "attempt": "\(restarts.attempt)", "delay_ms": "\(delay.milliseconds)",
                 ])
-                await health?.failing("source:monitor", reason: reason)
+                await health?.failing(.monitor, reason: reason)
                 try await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: delay)
                 }
@@ -234,14 +234,14 @@ public final class MonitorPoller: Service, Sendable {
                 } else {
                     logger.warning("Monitor request failed; retrying", metadata: metadata)
                 }
-                await health?.failing("source:monitor", reason: error.description)
+                await health?.failing(.monitor, reason: error.description)
                 try await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: delay)
                 }
             case .restartWindow:
                 throw NextPageRefused(error: error)
             case .stop:
-                await health?.failing("source:monitor", reason: error.description)
+                await health?.failing(.monitor, reason: error.description)
                 logger.error("Monitor poller stopped: \(error)")
                 throw error
             }

@@ -86,7 +86,7 @@ public final class OutputService: Service, Sendable {
     }
 
     public func run() async throws {
-        await health?.register("output:\(name)")
+        await health?.register(.output(name))
         var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -102,7 +102,7 @@ public final class OutputService: Service, Sendable {
                 logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
                     "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
                 ])
-                await health?.failing("output:\(name)", reason: "\(error)")
+                await health?.failing(.output(name), reason: "\(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
@@ -144,7 +144,7 @@ public final class OutputService: Service, Sendable {
             switch loop.next(batch: events.count, stopping: stopping, now: clock.now()) {
             case .idle:
                 try await sink.tick(now: clock.now(), commit: committer)
-                await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
+                await health?.ok(.output(name), detail: "idle at sequence \(position.sequence)", progress: true)
                 await waitForWork()
                 continue delivering
             case .finish:
@@ -174,7 +174,7 @@ public final class OutputService: Service, Sendable {
             eventsWritten.increment(by: events.count)
             bytesWritten.increment(by: framed.readableBytes)
             eventAge.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
-            await health?.ok("output:\(name)", detail: "at sequence \(position.sequence)", progress: true)
+            await health?.ok(.output(name), detail: "at sequence \(position.sequence)", progress: true)
         }
         try await sink.finish(now: clock.now(), commit: committer)
         logger.info("Output \(name) stopped", metadata: ["sequence": "\(position.sequence)"])
