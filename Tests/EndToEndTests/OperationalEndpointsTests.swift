@@ -27,15 +27,7 @@ struct OperationalEndpointsTests {
 
     /// POSTs `body` to the webhook, signed as Twilio would; returns the status and body.
     func deliver(_ body: String, to publicURL: String) async throws -> (status: Int, body: String) {
-        let bytes = Array(body.utf8)
-        let url = TwilioSignature.urlWithBodyHash(publicURL, body: bytes)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: url, authToken: Self.authToken))
-        request.body = .bytes(bytes)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+        try await postSignedDelivery(body, to: publicURL, authToken: Self.authToken)
     }
 
     @Test("the operations listener: /healthz answers, /readyz stays ready while /status and /metrics show a dead collector's backlog and lag until it is back; the public listener has only the webhook; an event redelivered long after its time is released once, flagged late")
