@@ -24,6 +24,16 @@ final class ConnectionState: Sendable {
         case closed
         /// The connection failed; the reason is for messages.
         case failed(String)
+
+        /// Why a connection in this phase can no longer be written to, for messages; nil while open.
+        var endReason: String? {
+            switch self {
+            case .open: nil
+            case .peerClosed: "it closed the connection"
+            case .closed: "connection closed"
+            case .failed(let reason): reason
+            }
+        }
     }
 
     private let phase = Mutex(Phase.open)
