@@ -181,6 +181,16 @@ struct StreamConnectionTests {
         #expect(Self.endedWithCloseNotify(state))
     }
 
+    @Test("a TCP FIN without close_notify inside TLS is a close by the peer, but does not count as TLS ended with close_notify")
+    func tlsRaggedClose() throws {
+        let ca = try TestCA(directory: TestDirectory().path + "/ca")
+        let (client, server, state) = try Self.tls(ca)
+        try Self.exchange(client, server)
+        client.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(state.current == .peerClosed)
+        #expect(!Self.endedWithCloseNotify(state), "a plain close proves nothing about records in flight")
+    }
+
     @Test("TLS completing its shutdown means the collector answered with close_notify")
     func tlsShutdownCompleted() throws {
         let tlsChannel = EmbeddedChannel()
