@@ -45,8 +45,8 @@ struct StreamConnectionTests {
             privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile ?? ca.serverKey, format: .pem))
         )
         try server.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: NIOSSLContext(configuration: serverConfig)))
-        try server.connect(to: try collector).wait()
-        try client.connect(to: try collector).wait()
+        try server.connect(to: collector).wait()
+        try client.connect(to: collector).wait()
         return (client, server, state)
     }
 
@@ -100,7 +100,7 @@ struct StreamConnectionTests {
     @Test("every byte written is counted as it goes into the socket, and passes unchanged")
     func countsBytes() throws {
         let (channel, state) = try Self.tcp()
-        try channel.connect(to: try Self.collector).wait()
+        try channel.connect(to: Self.collector).wait()
         try channel.writeAndFlush(ByteBuffer(string: "0123456789")).wait()
         try channel.writeAndFlush(ByteBuffer(repeating: 0x41, count: 25)).wait()
         #expect(Self.bytesSent(state) == 35)
@@ -112,7 +112,7 @@ struct StreamConnectionTests {
     func tcpReady() throws {
         let (channel, state) = try Self.tcp()
         #expect(Self.outcome(state.ready.futureResult) == nil)
-        try channel.connect(to: try Self.collector).wait()
+        try channel.connect(to: Self.collector).wait()
         #expect(Self.succeeded(state.ready.futureResult))
         try channel.writeInbound(ByteBuffer(string: "<13>1 - - - - - - a collector talking back"))
         #expect(try channel.readInbound(as: ByteBuffer.self) == nil)
@@ -123,7 +123,7 @@ struct StreamConnectionTests {
     @Test("the collector's FIN is a clean close by the peer, which proves nothing about TLS; the channel closing after it is a close")
     func tcpPeerClose() throws {
         let (channel, state) = try Self.tcp()
-        try channel.connect(to: try Self.collector).wait()
+        try channel.connect(to: Self.collector).wait()
         channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(state.current == .peerClosed)
         #expect(Self.succeeded(state.ended.futureResult))
@@ -135,7 +135,7 @@ struct StreamConnectionTests {
     @Test("a failure is recorded with the system's reason and closes the connection; closing afterwards keeps the reason")
     func tcpFailure() throws {
         let (channel, state) = try Self.tcp()
-        try channel.connect(to: try Self.collector).wait()
+        try channel.connect(to: Self.collector).wait()
         channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read"))
         #expect(state.current == .failed("Connection reset by peer"))
         #expect(!channel.isActive)
@@ -156,7 +156,8 @@ struct StreamConnectionTests {
 
     @Test("TLS is ready only after the handshake, and the count includes the TLS record bytes the kernel acknowledges")
     func tlsReady() throws {
-        let ca = try TestCA(directory: TestDirectory().path + "/ca")
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
         let (client, server, state) = try Self.tls(ca)
         #expect(Self.outcome(state.ready.futureResult) == nil, "not ready before the handshake")
         var sent = try Self.exchange(client, server)
@@ -172,7 +173,8 @@ struct StreamConnectionTests {
 
     @Test("the collector's close_notify is a clean close by the peer that ended TLS")
     func tlsCloseNotify() throws {
-        let ca = try TestCA(directory: TestDirectory().path + "/ca")
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
         let (client, server, state) = try Self.tls(ca)
         try Self.exchange(client, server)
         server.close(promise: nil)
@@ -183,7 +185,8 @@ struct StreamConnectionTests {
 
     @Test("a TCP FIN without close_notify inside TLS is a close by the peer, but does not count as TLS ended with close_notify")
     func tlsRaggedClose() throws {
-        let ca = try TestCA(directory: TestDirectory().path + "/ca")
+        let dir = TestDirectory()
+        let ca = try TestCA(directory: dir.path + "/ca")
         let (client, server, state) = try Self.tls(ca)
         try Self.exchange(client, server)
         client.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
@@ -196,7 +199,7 @@ struct StreamConnectionTests {
         let tlsChannel = EmbeddedChannel()
         let tlsState = ConnectionState(eventLoop: tlsChannel.eventLoop)
         try tlsChannel.pipeline.syncOperations.addHandler(ConnectionEventHandler(state: tlsState, tls: true))
-        try tlsChannel.connect(to: try Self.collector).wait()
+        try tlsChannel.connect(to: Self.collector).wait()
         #expect(Self.outcome(tlsState.ready.futureResult) == nil, "TLS is not ready on connect")
         tlsChannel.pipeline.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: nil))
         #expect(Self.succeeded(tlsState.ready.futureResult))
