@@ -166,28 +166,6 @@ struct StreamSinkTests {
         #expect(try syslog.messages().isEmpty)
     }
 
-    @Test("TLS settings that cannot be loaded fail when the sink is made")
-    func tlsConfiguration() throws {
-        let missing = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: 6514), caFile: "/nonexistent/ca.pem")
-        let error = #expect(throws: TransportError.self) { try StreamSink(name: "tls", config: missing, logger: testLogger) }
-        #expect(error?.kind == .tlsConfiguration)
-        #expect(error?.description.contains("/nonexistent/ca.pem") == true)
-        let halfClient = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: 6514), certFile: "/tmp/client.pem")
-        #expect(throws: TransportError.self) { try StreamSink(name: "tls", config: halfClient, logger: testLogger) }
-    }
-
-    @Test("a refused connection is a connect error naming the collector")
-    func refused() async throws {
-        let port = try SyslogNG.freePort(datagram: false)
-        let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: port), logger: testLogger)
-        let (records, _) = SyslogLines.batch(1...1, framer: OctetCountingFramer())
-        let error = await #expect(throws: TransportError.self) {
-            try await sink.write(records, count: 1, through: 1, now: now(), commit: CommitLog().committer)
-        }
-        #expect(error?.kind == .connect)
-        #expect(error?.description.contains("tcp://127.0.0.1:\(port)") == true)
-    }
-
     @Test("a collector that accepts and closes at once costs an error and nothing else: the retry delivers everything")
     func acceptThenClose() async throws {
         let dir = TestDirectory()
