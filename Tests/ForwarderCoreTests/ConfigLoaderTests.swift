@@ -182,7 +182,7 @@ struct ConfigLoaderTests {
         let yaml = ConfigFixture.sources + "\n" + ConfigFixture.outputs + "\noutput: {}\n"
         let problem = try #require(ConfigFixture.problem(yaml))
         #expect(problem.located == "8:1 output")
-        #expect(problem.message == "unknown key \"output\"; expected one of: state, server, admin, log, sources, merge, outputs")
+        #expect(problem.message == "unknown key \"output\"; expected one of: state, server, operations, admin, log, sources, merge, outputs")
     }
 
     @Test("a YAML syntax error is one problem at the position Yams reports",
