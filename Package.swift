@@ -93,6 +93,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Replay",
+            dependencies: [
+                "ForwarderCore", "Journal", "MonitorPoller", "Outputs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TwilioSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -108,7 +117,7 @@ let package = Package(
         .target(
             name: "ForwarderRuntime",
             dependencies: [
-                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "Outputs",
+                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "Outputs", "Replay",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -121,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "siem-forwarder",
             dependencies: [
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -170,21 +170,12 @@ public enum PipelineBuilder {
         _ config: OutputConfig, journal: Journal, wakeup: Wakeup, drainOnStop: Duration?, health: HealthRegistry, clock: WallClock, logger: Logger
     ) throws -> OutputService {
         let outputLogger = logger.with(source: "output:\(config.name)")
-        let encoder: any EventEncoder
-        switch config.format {
-        case .ndjson:
-            encoder = NDJSONEncoder()
-        case .rfc5424(let options):
-            encoder = RFC5424Encoder(options: options, hostname: options.hostname ?? MachineHostName.current)
-        case .cef(let options):
-            encoder = CEFEncoder(options: options, hostname: options.hostname ?? MachineHostName.current)
-        }
-        let framer: any RecordFramer
+        let encoder = encoder(for: config)
+        let framer = framer(for: config.transport)
         let sink: any RecordSink
         var retry = Backoff()
         switch config.transport {
         case .file(let file) where file.gzip:
-            framer = NewlineDelimitedFramer()
             let rotate = file.rotate ?? .gzipDefault
             sink = RotatingFileSink(settings: .init(
                 template: FileNameTemplate(file.path), gzipLevel: file.gzipLevel,
@@ -195,35 +186,62 @@ public enum PipelineBuilder {
                 permissions: FilePermissions(mode: file.fileMode, group: file.group)
             ))
         case .file(let file):
-            framer = NewlineDelimitedFramer()
             sink = AppendFileSink(settings: .init(
                 template: FileNameTemplate(file.path),
                 rotation: file.rotate.map { RotationPolicy(maxBytes: $0.maxBytes.map(Int64.init), maxAge: $0.maxAge) },
                 permissions: FilePermissions(mode: file.fileMode, group: file.group)
             ), logger: outputLogger)
-        case .udp(let udp):
-            framer = UnframedFramer()
-            sink = UDPSink(name: config.name, config: udp, logger: outputLogger)
-        case .tcp(let tcp):
-            framer = streamFramer(tcp.framing)
-            sink = StreamSink(name: config.name, config: tcp, boundedStop: drainOnStop != nil, logger: outputLogger)
-            retry = streamRestart
-        case .tls(let tls):
-            framer = streamFramer(tls.tcp.framing)
-            retry = streamRestart
-            if !tls.verifyHostname {
-                outputLogger.warning("Output \(config.name) does NOT check that the collector's certificate names \(tls.serverName ?? tls.tcp.host) (verify_hostname: false): any certificate signed by its CA is accepted, so whoever holds one can pose as the collector and read every event.")
-            }
-            do {
-                sink = try StreamSink(name: config.name, config: tls, boundedStop: drainOnStop != nil, logger: outputLogger)
-            } catch {
-                throw PipelineError("\(error)")
-            }
+        case .udp, .tcp, .tls:
+            if case .udp = config.transport {} else { retry = streamRestart }
+            sink = try networkSink(for: config, boundedStop: drainOnStop != nil, logger: outputLogger)
         }
         return OutputService(
             name: config.name, encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
             retry: retry, drainOnStop: drainOnStop, clock: clock, health: health, logger: outputLogger
         )
+    }
+
+    /// The encoder of an output's format.
+    static func encoder(for config: OutputConfig) -> any EventEncoder {
+        switch config.format {
+        case .ndjson:
+            NDJSONEncoder()
+        case .rfc5424(let options):
+            RFC5424Encoder(options: options, hostname: options.hostname ?? MachineHostName.current)
+        case .cef(let options):
+            CEFEncoder(options: options, hostname: options.hostname ?? MachineHostName.current)
+        }
+    }
+
+    /// The framing a transport needs: lines for files, the configured framing for streams, none for UDP.
+    static func framer(for transport: TransportConfig) -> any RecordFramer {
+        switch transport {
+        case .file: NewlineDelimitedFramer()
+        case .udp: UnframedFramer()
+        case .tcp(let tcp): streamFramer(tcp.framing)
+        case .tls(let tls): streamFramer(tls.tcp.framing)
+        }
+    }
+
+    /// The sink of a UDP, TCP or TLS output (`boundedStop`: a stop may cut a blocked write).
+    static func networkSink(for config: OutputConfig, boundedStop: Bool, logger: Logger) throws -> any RecordSink {
+        switch config.transport {
+        case .udp(let udp):
+            return UDPSink(name: config.name, config: udp, logger: logger)
+        case .tcp(let tcp):
+            return StreamSink(name: config.name, config: tcp, boundedStop: boundedStop, logger: logger)
+        case .tls(let tls):
+            if !tls.verifyHostname {
+                logger.warning("Output \(config.name) does NOT check that the collector's certificate names \(tls.serverName ?? tls.tcp.host) (verify_hostname: false): any certificate signed by its CA is accepted, so whoever holds one can pose as the collector and read every event.")
+            }
+            do {
+                return try StreamSink(name: config.name, config: tls, boundedStop: boundedStop, logger: logger)
+            } catch {
+                throw PipelineError("\(error)")
+            }
+        case .file:
+            throw PipelineError("output \(config.name) writes files, not to the network")
+        }
     }
 
     /// Stream sinks pace their own reconnects (`reconnect` in the pipeline file); the output only

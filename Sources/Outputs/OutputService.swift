@@ -60,24 +60,8 @@ public final class OutputService: Service, Sendable {
 
     /// The committer that turns a sink's requests into journal transactions.
     var committer: OutputCommitter {
-        let journal = self.journal
-        let name = self.name
-        let clock = self.clock
         let progress = self.progress
-        return OutputCommitter { commit in
-            switch commit {
-            case .openFile(let file):
-                try await journal.openFile(name, file: file)
-            case .position(let position):
-                try await journal.commitOutput(name, position: position, at: clock.now())
-                await progress.committed(position.sequence)
-            case .sealFile(let file, let position):
-                try await journal.sealFile(name, file: file, position: position, at: clock.now())
-                await progress.committed(position.sequence)
-            case .fileDone(let partPath):
-                try await journal.completeFile(name, partPath: partPath)
-            }
-        }
+        return .journal(journal, output: name, clock: clock) { await progress.committed($0) }
     }
 
     /// The last sequence made durable at this output (for readiness and tests).
