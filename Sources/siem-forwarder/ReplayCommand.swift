@@ -67,7 +67,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 throw fail("\(error)", code: ExitStatus.invalidInput)
             }
             print("replay \(request.id): \(range) (\(range.days.count) days) from \(config.file)")
-            fflush(stdout)
+            fflush(nil)
             let ticker = interactive ? Task {
                 while !Task.isCancelled {
                     let line = await runner.progress().line(now: WallClock.system.now())

@@ -91,8 +91,13 @@ struct ProcessResult {
 /// and the exit is awaited with a termination handler, so no thread of the shared concurrency
 /// pool blocks (the in-process simulator needs them to answer the forwarder).
 func runForwarder(_ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessResult {
+    try await runProgram(try forwarderBinary(), arguments, environment: environment, timeout: timeout)
+}
+
+/// Runs any program to completion the same way; kills it after `timeout`.
+func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let base = NSTemporaryDirectory() + "siemfwd-out-" + UUID().uuidString

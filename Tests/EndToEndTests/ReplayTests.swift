@@ -1,0 +1,221 @@
+import TestSupport
+import ForwarderCore
+import Foundation
+import Gzip
+import Testing
+import TwilioSimulator
+
+/// `siem-forwarder replay` through the binary against the simulator: exact ground truth for the
+/// range, a day file per day in time order, resumable across `kill -9`, beside a running `run`
+/// whose cursor and outputs it never touches; fast when the API is slow; honest refusals.
+@Suite("Replay through the binary", .serialized)
+struct ReplayTests {
+    /// A pipeline with the Monitor source and a gzip NDJSON output (`files`) under `directory`.
+    static func pipeline(_ simulator: TwilioSimulator, _ directory: String, pageSize: Int = 1000) -> String {
+        """
+        state:
+          dir: \(directory)/state
+        operations:
+          listen: "127.0.0.1:0"
+        sources:
+          monitor:
+            base_url: \(simulator.baseURL)
+            account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+            password: simulator-auth-token
+            poll_interval: 300ms
+            lookback: 2s
+            backfill: 12d
+            page_size: \(pageSize)
+            retry: { initial: 20ms, max: 300ms }
+        outputs:
+          - name: files
+            format: ndjson
+            transport:
+              type: file
+              path: \(directory)/out/twilio-{seq}.ndjson.gz
+              rotate: { max_bytes: 64MiB, max_age: 500ms }
+        """
+    }
+
+    /// The simulator's visible events with a time in `[from, to)`: sid → time.
+    static func truth(_ simulator: TwilioSimulator, from: Timestamp, to: Timestamp) async throws -> [String: Timestamp] {
+        var result: [String: Timestamp] = [:]
+        for line in await simulator.groundTruthLines() {
+            let value = try JSONReader.parse(Array(line.utf8))
+            guard let sid = value["sid"]?.stringValue, let time = value["event_date"]?.stringValue.flatMap({ Timestamp(iso8601: $0) }) else { continue }
+            if time >= from && time < to { result[sid] = time }
+        }
+        return result
+    }
+
+    /// Each complete day file of the replay target: name → records (id, time, replay job) in file order.
+    static func dayFiles(_ directory: String) throws -> [String: [(id: String, time: String, job: String?)]] {
+        var files: [String: [(String, String, String?)]] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasSuffix(".ndjson.gz") {
+            let text = String(decoding: try Gzip.decompress(Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))), as: UTF8.self)
+            files[name] = try text.split(separator: "\n").map { line in
+                let value = try JSONReader.parse(Array(line.utf8))
+                return (value["event"]?["id"]?.stringValue ?? "", value["@timestamp"]?.stringValue ?? "", value["forwarder"]?["replay_job"]?.stringValue)
+            }
+        }
+        return files
+    }
+
+    static func day(_ offset: Int) -> CivilDate {
+        CivilDate(daysSinceEpoch: WallClock.system.now().utcDate.daysSinceEpoch - Int64(offset))
+    }
+
+    @Test("days 3–6 of 10 equal the ground truth exactly, a file per day in time order, across kill -9 and a re-run, beside a running forwarder it never touches")
+    func exactResumableAndApart() async throws {
+        var configuration = simulatorConfiguration(seed: 61, days: 10, perDay: 2500, perMinute: 300)
+        configuration.latency = try ResponseLatency(parsing: "30ms±10ms")
+        let simulator = try await TwilioSimulator.start(configuration, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try Self.pipeline(simulator, dir.path).write(toFile: config, atomically: true, encoding: .utf8)
+        let live = try startForwarder(config: config, log: dir.path + "/live.log")
+        defer { if live.isRunning { live.terminate() } }
+
+        let from = Self.day(7), to = Self.day(4)
+        let arguments = ["replay", "--config", config, "--from", from.description, "--to", to.description, "--concurrency", "2", "--log-format", "text"]
+        // Killed while it works, then run again: it continues the same job.
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: try forwarderBinary())
+        first.arguments = arguments
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let jobs = dir.path + "/out"
+        try await eventually(timeout: .seconds(30), "the first replay has written a day") {
+            ((try? FileManager.default.contentsOfDirectory(atPath: jobs))?.first { $0.hasPrefix("replay-") }).map { job in
+                ((try? FileManager.default.contentsOfDirectory(atPath: jobs + "/" + job)) ?? []).contains { $0.hasSuffix(".ndjson.gz") }
+            } ?? false
+        }
+        kill(first.processIdentifier, SIGKILL)
+        try await waitForExit(first)
+        let second = try await runForwarder(arguments)
+        #expect(second.status == 0, "\(second.stderr.suffix(2000))")
+        #expect(second.stdout.contains(" done: 4/4 days"), "\(second.stdout)")
+        let again = try await runForwarder(arguments)
+        #expect(again.status == 0 && again.stdout.contains(" done: 4/4 days, "), "a finished job run again only says so: \(again.stdout)")
+
+        let target = try #require(try FileManager.default.contentsOfDirectory(atPath: jobs).first { $0.hasPrefix("replay-") })
+        let files = try Self.dayFiles(jobs + "/" + target)
+        let expected = try await Self.truth(simulator, from: from.startOfDay, to: to.next.startOfDay)
+        let replayed = files.values.flatMap { $0 }
+        #expect(exactlyOnceProblem(replayed.map(\.id).sorted(), expected: expected.keys.sorted()) == nil)
+        #expect(files.count == 4, "one file per day: \(files.keys.sorted())")
+        for (name, records) in files {
+            let keys = records.map { "\($0.time)|\($0.id)" }
+            #expect(keys == keys.sorted(), "\(name) is in time order")
+            #expect(records.allSatisfy { $0.job == String(target.dropFirst("replay-".count)) }, "\(name): every record names the job")
+        }
+
+        // The live forwarder went on: its files hold the live ground truth once, nothing replayed.
+        await simulator.pauseLiveEvents()
+        await simulator.waitUntilAllVisible()
+        let liveTruth = await simulator.groundTruthIDs()
+        try await eventually(timeout: .seconds(60), "the live forwarder delivers the ground truth") {
+            (try? eventIDs(in: dir.path + "/out").filter { liveTruth.contains($0) }.count) ?? 0 >= liveTruth.count
+        }
+        live.terminate()
+        try await waitForExit(live)
+        let liveRecords = try ndjsonRecords(in: dir.path + "/out").filter { $0["forwarder"]?["replay"] != .bool(true) }
+        let liveIDs = liveRecords.compactMap { $0["event"]?["id"]?.stringValue }
+        #expect(exactlyOnceProblem(liveIDs.sorted(), expected: liveTruth.sorted()) == nil, "the live output: every event once")
+        let show = try await runForwarder(["checkpoint", "show", "--config", config])
+        #expect(show.stdout.contains("output files: sequence \(liveTruth.count) (0 released events not yet delivered)"), "\(show.stdout)")
+        await simulator.stop()
+    }
+
+    /// Replays `from`…`to` into `output` under `dir` and times it.
+    static func timedReplay(_ config: String, _ dir: String, from: CivilDate, to: CivilDate, concurrency: Int?, into output: String) async throws -> (Duration, ProcessResult) {
+        let started = ContinuousClock.now
+        let result = try await runForwarder(["replay", "--config", config, "--from", from.description, "--to", to.description,
+                                             "--output-dir", dir + "/" + output] + (concurrency.map { ["--concurrency", "\($0)"] } ?? []))
+        return (ContinuousClock.now - started, result)
+    }
+
+    @Test("with a 200 ms API a replay of 10 days at the default concurrency is over 5× faster than one day at a time")
+    func concurrency() async throws {
+        var configuration = simulatorConfiguration(seed: 62, days: 10, perDay: 500, perMinute: 0)
+        configuration.latency = try ResponseLatency(parsing: "200ms±50ms")
+        let simulator = try await TwilioSimulator.start(configuration, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        // Ten pages a day, so a day is paced by the API's latency rather than by encoding.
+        try Self.pipeline(simulator, dir.path, pageSize: 50).write(toFile: config, atomically: true, encoding: .utf8)
+        let from = Self.day(10), to = Self.day(1)
+        let (sequential, one) = try await Self.timedReplay(config, dir.path, from: from, to: to, concurrency: 1, into: "one")
+        #expect(one.status == 0, "\(one.stderr.suffix(1000))")
+        let (parallel, many) = try await Self.timedReplay(config, dir.path, from: from, to: to, concurrency: nil, into: "many")
+        #expect(many.status == 0, "\(many.stderr.suffix(1000))")
+        print("replay of 10 days at a 200 ms API: concurrency 1 took \(sequential), the default took \(parallel)")
+        #expect(sequential > parallel * 5, "concurrency 1: \(sequential), default: \(parallel)")
+        let expected = try await Self.truth(simulator, from: from.startOfDay, to: to.next.startOfDay).keys.sorted()
+        for output in ["one", "many"] {
+            let ids = try Self.dayFiles(dir.path + "/" + output + "/files").values.flatMap { $0 }.map(\.id)
+            #expect(exactlyOnceProblem(ids.sorted(), expected: expected) == nil, "\(output)")
+        }
+        await simulator.stop()
+    }
+
+    @Test("below the API's concurrency limit the replay meets 429s (Twilio's 20429), slows down and loses nothing")
+    func concurrencyLimit() async throws {
+        var configuration = simulatorConfiguration(seed: 64, days: 6, perDay: 1500, perMinute: 0)
+        configuration.latency = try ResponseLatency(parsing: "100ms±20ms")
+        configuration.maxConcurrentRequests = 2
+        let simulator = try await TwilioSimulator.start(configuration, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try Self.pipeline(simulator, dir.path, pageSize: 200).write(toFile: config, atomically: true, encoding: .utf8)
+        let from = Self.day(6), to = Self.day(1)
+        let (_, result) = try await Self.timedReplay(config, dir.path, from: from, to: to, concurrency: 8, into: "limited")
+        #expect(result.status == 0, "\(result.stderr.suffix(1000))")
+        #expect(await simulator.stats().concurrencyRefusals > 0, "the limit of 2 was met")
+        #expect(!result.stdout.contains("(0 answered 429)"), "\(result.stdout)")
+        let expected = try await Self.truth(simulator, from: from.startOfDay, to: to.next.startOfDay).keys.sorted()
+        let ids = try Self.dayFiles(dir.path + "/limited/files").values.flatMap { $0 }.map(\.id)
+        #expect(exactlyOnceProblem(ids.sorted(), expected: expected) == nil)
+        await simulator.stop()
+    }
+
+    @Test("a range that cannot be meant is refused with one sentence and exit 1", arguments: [
+        (["--from", "2026-11-06", "--to", "2026-11-03"], "is not before --to"),
+        (["--from", "2099-01-01", "--to", "2099-01-02"], "is in the future"),
+        (["--from", "yesterday", "--to", "2026-11-03"], "is not a date"),
+        (["--from", "2026-11-01", "--to", "2026-11-03", "--concurrency", "0"], "--concurrency must be at least 1"),
+    ])
+    func refusals(arguments: [String], message: String) async throws {
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try """
+            state: { dir: \(dir.path)/state }
+            sources: { monitor: { base_url: "http://127.0.0.1:9", account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, password: x } }
+            outputs: [ { name: files, format: ndjson, transport: { type: file, path: "\(dir.path)/out/t-{seq}.ndjson.gz" } } ]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await runForwarder(["replay", "--config", config] + arguments)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("on a terminal the replay shows a live progress line (read from a real pty)")
+    func progressLineOnATerminal() async throws {
+        var configuration = simulatorConfiguration(seed: 63, days: 4, perDay: 1500, perMinute: 0)
+        configuration.latency = try ResponseLatency(parsing: "150ms")
+        let simulator = try await TwilioSimulator.start(configuration, logger: quietLogger)
+        let dir = TestDirectory()
+        let config = dir.path + "/pipeline.yaml"
+        try Self.pipeline(simulator, dir.path).write(toFile: config, atomically: true, encoding: .utf8)
+        let command = [try forwarderBinary(), "replay", "--config", config, "--from", Self.day(4).description, "--to", Self.day(1).description,
+                       "--concurrency", "1"].map { "'\($0)'" }.joined(separator: " ")
+        // `script` gives the command a real pseudo-terminal and records what it showed.
+        let result = try await runProgram("/usr/bin/script", ["-qfec", command, dir.path + "/screen.log"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let screen = try String(contentsOfFile: dir.path + "/screen.log", encoding: .utf8)
+        #expect(screen.contains("\r\u{1B}[K"), "the line is redrawn in place")
+        #expect(screen.contains("/4 days") && screen.contains("events/s"), "\(screen.suffix(600))")
+        #expect(screen.contains("done: 4/4 days"))
+        await simulator.stop()
+    }
+}
