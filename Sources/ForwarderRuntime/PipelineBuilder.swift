@@ -9,6 +9,7 @@ import NIOCore
 import NIOPosix
 import Outputs
 import Prometheus
+import Replay
 import ServiceLifecycle
 import UnixSignals
 
@@ -105,6 +106,11 @@ public enum PipelineBuilder {
         // the list, so last to stop: it answers while the outputs drain.
         let operationsListening = ListeningAddress()
         let operationsRouter = Router(context: ForwarderRequestContext.self)
+        if let admin = ForwarderHTTPServer.adminGroup(on: operationsRouter, token: config.admin.token) {
+            let replays = ReplayManager(config: config, clock: options.clock, logger: logger.with(source: "replay"))
+            replays.addRoutes(to: admin)
+            services.append(.init(service: replays, successTerminationBehavior: .ignore))
+        }
         ForwarderHTTPServer.addOperationalRoutes(
             to: operationsRouter,
             readiness: { await readiness(journal: journal, health: health) },

@@ -1,4 +1,5 @@
 import ForwarderCore
+import NIOCore
 
 /// How far a job has got, for the progress line, the per-day log line, `GET /admin/replays/{id}`
 /// and the summary.
@@ -46,5 +47,28 @@ public struct ReplayProgress: Sendable, Equatable {
         let eta = eta(now: now).map { ", ETA \(Int($0.secondsDouble.rounded())) s" } ?? ""
         let limited = throttled > 0 ? " (\(throttled) × 429)" : ""
         return "\(id): \(daysDone)/\(daysTotal) days, \(events) events, \(Int(rate(now: now))) events/s, \(requests) requests\(limited)\(eta)"
+    }
+}
+
+extension ReplayProgress {
+    /// The JSON of `GET /admin/replays/{id}`: state, days done and total, events, requests, 429s,
+    /// rate, ETA and the last error.
+    public func json(range: ReplayRange, now: Timestamp, into b: inout ByteBuffer) {
+        b.writeStaticString("{\"id\":")
+        b.writeJSONString(id)
+        b.writeStaticString(",\"state\":")
+        b.writeJSONString(state.rawValue)
+        b.writeStaticString(",\"from\":")
+        b.writeJSONString(range.from.rfc3339)
+        b.writeStaticString(",\"to\":")
+        b.writeJSONString(range.to.rfc3339)
+        b.writeString(",\"days_total\":\(daysTotal),\"days_done\":\(daysDone),\"events\":\(events),\"requests\":\(requests),\"throttled\":\(throttled)")
+        b.writeString(",\"events_per_second\":\(Int(rate(now: now)))")
+        if let eta = eta(now: now) { b.writeString(",\"eta_seconds\":\(Int(eta.secondsDouble.rounded()))") }
+        if let lastError {
+            b.writeStaticString(",\"last_error\":")
+            b.writeJSONString(lastError)
+        }
+        b.writeStaticString("}")
     }
 }

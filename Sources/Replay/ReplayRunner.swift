@@ -61,6 +61,12 @@ public struct ReplayCancelled: Error, CustomStringConvertible, Sendable {
     public var description: String { "Replay \(id) was cancelled; running the same replay again continues it." }
 }
 
+/// A job stopped because its process is stopping; it stays `running` and resumes on the next start.
+public struct ReplayInterrupted: Error, CustomStringConvertible, Sendable {
+    public var id: String
+    public var description: String { "Replay \(id) was interrupted by a shutdown; it resumes on the next start." }
+}
+
 /// Runs one replay job: fetches its days from the Monitor API several at once into the job's own
 /// journal (deduplicated, resumable day by day), writes each day's events in `(time, id)` order
 /// through the outputs' encoders into the replay target, and records every step, so running the
@@ -109,6 +115,14 @@ public final class ReplayRunner: Sendable {
             let result = try await run(journal)
             await journal.close()
             return result
+        } catch let error as ReplayInterrupted {
+            await state.finished(.running, error: nil)
+            await journal.close()
+            throw error
+        } catch is CancellationError {
+            await state.finished(.running, error: nil)
+            await journal.close()
+            throw ReplayInterrupted(id: id)
         } catch {
             await finish(journal, state: error is ReplayCancelled ? .cancelled : .failed, error: error)
             await journal.close()
@@ -116,9 +130,13 @@ public final class ReplayRunner: Sendable {
         }
     }
 
-    private func run(_ journal: Journal) async throws -> ReplayProgress {
-        // Running the same request again continues it, a cancelled one included.
+    /// Starting the same request again continues it, a cancelled one included: the commands
+    /// that start a job call this first (a job resumed after a restart does not).
+    public func clearCancellation() {
         try? FileManager.default.removeItem(atPath: ReplayJobs.cancelMarker(directory))
+    }
+
+    private func run(_ journal: Journal) async throws -> ReplayProgress {
         var record = try await journal.checkpoint(of: ReplayJobs.jobSource).flatMap(ReplayJobRecord.init(encoded:))
             ?? ReplayJobRecord(request: request, created: settings.clock.now())
         record.state = .running
@@ -164,9 +182,8 @@ public final class ReplayRunner: Sendable {
     }
 
     private func checkCancelled() throws {
-        if FileManager.default.fileExists(atPath: ReplayJobs.cancelMarker(directory)) || Task.isCancelled {
-            throw ReplayCancelled(id: id)
-        }
+        if FileManager.default.fileExists(atPath: ReplayJobs.cancelMarker(directory)) { throw ReplayCancelled(id: id) }
+        if Task.isCancelled { throw ReplayInterrupted(id: id) }
     }
 
     // MARK: One day
@@ -246,7 +263,11 @@ public final class ReplayRunner: Sendable {
                 await state.failed(with: error.description)
                 let delay = backoff.nextDelay(retryAfter: error.retryAfter)
                 logger.warning("Replay \(id): a Monitor request failed; retrying", metadata: ["error": "\(error)", "delay_ms": "\(delay.milliseconds)"])
-                try await Task.sleep(for: delay)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw ReplayInterrupted(id: id)
+                }
             }
         }
     }

@@ -76,6 +76,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 }
             } : nil
             let result: Result<ReplayProgress, any Error>
+            runner.clearCancellation()
             do {
                 result = .success(try await runner.run())
             } catch {

@@ -1,7 +1,9 @@
+import AsyncHTTPClient
 import TestSupport
 import ForwarderCore
 import Foundation
 import Gzip
+import NIOHTTP1
 import Testing
 import TwilioSimulator
 
@@ -216,6 +218,101 @@ struct ReplayTests {
         #expect(screen.contains("\r\u{1B}[K"), "the line is redrawn in place")
         #expect(screen.contains("/4 days") && screen.contains("events/s"), "\(screen.suffix(600))")
         #expect(screen.contains("done: 4/4 days"))
+        await simulator.stop()
+    }
+}
+
+/// The replay admin API of the running sidecar, on the operations listener.
+@Suite("Replay through the admin API", .serialized)
+struct ReplayAdminTests {
+    static let token = "admin-token-5d1c"
+
+    static func call(_ method: HTTPMethod, _ url: String, token: String? = ReplayAdminTests.token, body: String? = nil) async throws -> (Int, JSONValue?) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer " + token) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(body.utf8))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = Array(try await response.body.collect(upTo: 1 << 22).readableBytesView)
+        return (Int(response.status.code), try? JSONReader.parse(bytes))
+    }
+
+    @Test("401 without the token, 202 with it; the job is followed, survives a restart of the sidecar, ends with the ground truth; another is cancelled")
+    func adminReplays() async throws {
+        var configuration = simulatorConfiguration(seed: 65, days: 8, perDay: 1500, perMinute: 0)
+        configuration.latency = try ResponseLatency(parsing: "150ms±30ms")
+        let simulator = try await TwilioSimulator.start(configuration, logger: quietLogger)
+        let dir = TestDirectory()
+        let port = try SyslogNG.freePort(datagram: false)
+        let config = dir.path + "/pipeline.yaml"
+        try (ReplayTests.pipeline(simulator, dir.path, pageSize: 100)
+            .replacingOccurrences(of: "operations:\n  listen: \"127.0.0.1:0\"", with: "operations:\n  listen: 127.0.0.1:\(port)\nadmin:\n  token: \(Self.token)"))
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        var sidecar = try startForwarder(config: config, log: dir.path + "/sidecar.log")
+        defer { if sidecar.isRunning { sidecar.terminate() } }
+        let base = "http://127.0.0.1:\(port)/admin/replays"
+        try await eventually(timeout: .seconds(30), "the operations listener answers") { SyslogNG.accepts(port: port) }
+
+        let from = ReplayTests.day(8), to = ReplayTests.day(2)
+        let body = #"{"from":"\#(from)","to":"\#(to)"}"#
+        #expect(try await Self.call(.POST, base, token: nil, body: body).0 == 401)
+        #expect(try await Self.call(.POST, base, token: "wrong", body: body).0 == 401)
+        #expect(try await Self.call(.POST, base, body: #"{"from":"\#(to)","to":"\#(from)"}"#).0 == 400)
+        let (status, started) = try await Self.call(.POST, base, body: body)
+        #expect(status == 202)
+        let id = try #require(started?["id"]?.stringValue)
+        #expect(started?["days_total"] == .number("7"))
+
+        // The sidecar restarts while the job runs: the job resumes by itself.
+        try await eventually(timeout: .seconds(30), "the job has done a day") {
+            (try await Self.call(.GET, base + "/" + id).1?["days_done"]?.scalarText).flatMap { Int($0) } ?? 0 >= 1
+        }
+        sidecar.terminate()
+        try await waitForExit(sidecar)
+        #expect(sidecar.terminationStatus == 0)
+        sidecar = try startForwarder(config: config, log: dir.path + "/sidecar-2.log")
+        try await eventually(timeout: .seconds(90), "the job resumes after the restart and finishes") {
+            try await Self.call(.GET, base + "/" + id).1?["state"] == .string("done")
+        }
+        let listed = try await Self.call(.GET, base).1
+        if case .array(let jobs)? = listed?["replays"] { #expect(jobs.contains { $0["id"] == .string(id) }) } else { Issue.record("no list: \(String(describing: listed))") }
+
+        let target = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out").first { $0.hasPrefix("replay-") })
+        let ids = try ReplayTests.dayFiles(dir.path + "/out/" + target).values.flatMap { $0 }.map(\.id)
+        let expected = try await ReplayTests.truth(simulator, from: from.startOfDay, to: to.next.startOfDay).keys.sorted()
+        #expect(exactlyOnceProblem(ids.sorted(), expected: expected) == nil)
+
+        // A second job is cancelled while it runs.
+        let (_, second) = try await Self.call(.POST, base, body: #"{"from":"\#(ReplayTests.day(8))","to":"\#(ReplayTests.day(7))"}"#)
+        let other = try #require(second?["id"]?.stringValue)
+        #expect(try await Self.call(.DELETE, base + "/" + other).0 == 200)
+        try await eventually(timeout: .seconds(30), "the cancelled job says so") {
+            try await Self.call(.GET, base + "/" + other).1?["state"] == .string("cancelled")
+        }
+        #expect(try await Self.call(.GET, base + "/r-nothing").0 == 404)
+        sidecar.terminate()
+        try await waitForExit(sidecar)
+        await simulator.stop()
+    }
+
+    @Test("without admin.token the admin routes are absent (404)")
+    func noToken() async throws {
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 66, days: 1, perDay: 10, perMinute: 0), logger: quietLogger)
+        let dir = TestDirectory()
+        let port = try SyslogNG.freePort(datagram: false)
+        let config = dir.path + "/pipeline.yaml"
+        try ReplayTests.pipeline(simulator, dir.path).replacingOccurrences(of: "listen: \"127.0.0.1:0\"", with: "listen: 127.0.0.1:\(port)")
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let sidecar = try startForwarder(config: config, log: dir.path + "/sidecar.log")
+        defer { if sidecar.isRunning { sidecar.terminate() } }
+        try await eventually(timeout: .seconds(30), "the operations listener answers") { SyslogNG.accepts(port: port) }
+        #expect(try await Self.call(.GET, "http://127.0.0.1:\(port)/admin/replays").0 == 404)
+        #expect(try await Self.call(.POST, "http://127.0.0.1:\(port)/admin/replays", body: "{}").0 == 404)
+        sidecar.terminate()
+        try await waitForExit(sidecar)
         await simulator.stop()
     }
 }
