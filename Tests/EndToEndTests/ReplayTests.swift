@@ -127,6 +127,9 @@ struct ReplayTests {
         #expect(exactlyOnceProblem(liveIDs.sorted(), expected: liveTruth.sorted()) == nil, "the live output: every event once")
         let show = try await runForwarder(["checkpoint", "show", "--config", config])
         #expect(show.stdout.contains("output files: sequence \(liveTruth.count) (0 released events not yet delivered)"), "\(show.stdout)")
+        #expect(show.stdout.contains("replay jobs") && show.stdout.contains("\(target.dropFirst("replay-".count))  done  4/4 days"), "\(show.stdout)")
+        let list = try await runForwarder(["replay", "list", "--config", config])
+        #expect(list.stdout.contains("done  4/4 days, \(expected.count) events"), "\(list.stdout)")
         await simulator.stop()
     }
 
@@ -313,6 +316,53 @@ struct ReplayAdminTests {
         #expect(try await Self.call(.POST, "http://127.0.0.1:\(port)/admin/replays", body: "{}").0 == 404)
         sidecar.terminate()
         try await waitForExit(sidecar)
+        await simulator.stop()
+    }
+}
+
+/// `--include-journal`: the Event Streams events the live journal keeps, merged in time order.
+@Suite("Replay with the journal's Event Streams events", .serialized)
+struct ReplayJournalTests {
+    @Test("--include-journal re-emits the Event Streams events the journal keeps for the range, merged in time order with the Monitor events")
+    func includeJournal() async throws {
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 67, days: 3, perDay: 800, perMinute: 0), logger: quietLogger)
+        let dir = TestDirectory()
+        let port = try SyslogNG.freePort(datagram: false)
+        let config = dir.path + "/pipeline.yaml"
+        try ReplayTests.pipeline(simulator, dir.path).replacingOccurrences(of: "sources:\n", with: """
+            server:
+              listen: 127.0.0.1:\(port)
+            sources:
+              event_streams:
+                public_url: http://127.0.0.1:\(port)/webhooks/event-streams
+                auth_token: journal-token
+
+            """).write(toFile: config, atomically: true, encoding: .utf8)
+        let live = try startForwarder(config: config, log: dir.path + "/live.log")
+        defer { if live.isRunning { live.terminate() } }
+        try await eventually(timeout: .seconds(30), "the webhook listens") { SyslogNG.accepts(port: port) }
+        // Three IAM events dated yesterday noon, delivered now: the journal keeps them.
+        let noon = ReplayTests.day(1).startOfDay.adding(.seconds(12 * 3600))
+        for n in 0..<3 {
+            let time = noon.adding(.seconds(Int64(n))).rfc3339
+            let body = #"{"specversion":"1.0","type":"com.twilio.iam.ip.blocked","source":"/journal","id":"EV-journal-\#(n)","time":"\#(time)","data":{"address":"203.0.113.\#(n)"}}"#
+            #expect(try await postSignedDelivery(body, to: "http://127.0.0.1:\(port)/webhooks/event-streams", authToken: "journal-token").status == 200)
+        }
+        live.terminate()
+        try await waitForExit(live)
+
+        let day = ReplayTests.day(1)
+        let replay = try await runForwarder(["replay", "--config", config, "--from", day.description, "--to", day.description,
+                                             "--include-journal", "--output-dir", dir.path + "/replay"])
+        #expect(replay.status == 0, "\(replay.stderr.suffix(1000))")
+        let files = try ReplayTests.dayFiles(dir.path + "/replay/files")
+        let records = try #require(files.values.first)
+        let ids = records.map(\.id)
+        #expect(Set(ids).isSuperset(of: ["EV-journal-0", "EV-journal-1", "EV-journal-2"]))
+        let monitor = try await ReplayTests.truth(simulator, from: day.startOfDay, to: day.next.startOfDay)
+        #expect(exactlyOnceProblem(ids.filter { !$0.hasPrefix("EV-") }.sorted(), expected: monitor.keys.sorted()) == nil)
+        let keys = records.map { "\($0.time)|\($0.id)" }
+        #expect(keys == keys.sorted(), "merged in time order")
         await simulator.stop()
     }
 }
