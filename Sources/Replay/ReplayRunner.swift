@@ -169,6 +169,8 @@ public final class ReplayRunner: Sendable {
         }
         await liveJournal?.close()
         await finish(journal, state: .done, error: nil)
+        // The days are in their files: the staged events are not needed any more.
+        try await journal.removeAllEvents()
         return await state.progress
     }
 
