@@ -218,3 +218,15 @@ extension Journal {
         }
     }
 }
+
+extension Journal {
+    /// Cheap running totals for the periodic summary: the highest event rowid (events stored so
+    /// far, as rowids only grow) and the last release sequence.
+    public func totals() throws(JournalError) -> (events: Int64, released: Int64) {
+        try read("read the totals") {
+            let query = try statement("SELECT coalesce(max(id), 0) FROM events")
+            _ = try query.step()
+            return (query.int64(at: 0), try loadMergeProgress().lastSequence)
+        }
+    }
+}

@@ -52,10 +52,10 @@ public final class OutputService: Service, Sendable {
         self.health = health
         self.logger = logger
         self.progress = OutputProgress()
-        eventsWritten = Counter(label: "forwarder_output_events_total", dimensions: [("output", name)])
-        bytesWritten = Counter(label: "forwarder_output_bytes_total", dimensions: [("output", name)])
-        failures = Counter(label: "forwarder_output_failures_total", dimensions: [("output", name)])
-        eventAge = Gauge(label: "forwarder_output_event_age_seconds", dimensions: [("output", name)])
+        eventsWritten = Counter(label: "siem_forwarder_output_events_total", dimensions: [("output", name)])
+        bytesWritten = Counter(label: "siem_forwarder_output_bytes_total", dimensions: [("output", name)])
+        failures = Counter(label: "siem_forwarder_output_failures_total", dimensions: [("output", name)])
+        eventAge = Gauge(label: "siem_forwarder_output_event_age_seconds", dimensions: [("output", name)])
     }
 
     /// The committer that turns a sink's requests into journal transactions.
@@ -73,6 +73,7 @@ public final class OutputService: Service, Sendable {
         await health?.register(.output(name))
         var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
+        var repeats = RepeatedMessages()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await deliver(&loop)
@@ -82,10 +83,15 @@ public final class OutputService: Service, Sendable {
             } catch {
                 lastFailure = error
                 failures.increment()
+                let committedBefore = loop.committedBefore
                 let delay = loop.attemptFailed(committed: await progress.sequence)
-                logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
-                    "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
-                ])
+                if loop.committedBefore > committedBefore { repeats.reset() }
+                let (log, repeated) = repeats.record("\(error)", now: clock.now())
+                if log {
+                    var metadata: Logger.Metadata = ["error": "\(error)", "delay_ms": "\(delay.milliseconds)"]
+                    if repeated > 0 { metadata["repeated"] = "\(repeated)" }
+                    logger.error("Output \(name) failed; restarting it from its committed position", metadata: metadata)
+                }
                 await health?.failing(.output(name), reason: "\(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }

@@ -21,7 +21,8 @@ struct RunCommand: AsyncParsableCommand {
         let config = try options.load()
         let logger = LoggingSetup.bootstrap(format: options.logFormat ?? config.log.format, level: config.log.level)
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(CatalogedMetricsFactory(registry: registry))
+        Gauge(label: "siem_forwarder_build_info", dimensions: [("version", ForwarderVersion.current)]).record(1)
         let pipeline: Pipeline
         do {
             pipeline = try await PipelineBuilder.build(config, options: .init(metrics: registry, once: once), logger: logger)
