@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// One configured output: reads released events from the journal after its own committed
 /// position, encodes and frames them, hands them to its sink, and commits what the sink says is
@@ -26,6 +27,8 @@ public final class OutputService: Service, Sendable {
     /// delivers all of it (`run --once`). What is left is delivered after the next start.
     let drainOnStop: Duration?
     private let progress: OutputProgress
+    /// Set by `reopenFiles()`; the delivery loop reopens between two batches.
+    private let reopenRequested = Mutex(false)
 
     private let eventsWritten: Counter
     private let bytesWritten: Counter
@@ -62,6 +65,12 @@ public final class OutputService: Service, Sendable {
     var committer: OutputCommitter {
         let progress = self.progress
         return .journal(journal, output: name, clock: clock) { await progress.committed($0) }
+    }
+
+    /// Asks the output to open its file again by path before its next batch (SIGHUP).
+    public func reopenFiles() async {
+        reopenRequested.withLock { $0 = true }
+        await wakeup.signal()
     }
 
     /// The last sequence made durable at this output (for readiness and tests).
@@ -129,6 +138,9 @@ public final class OutputService: Service, Sendable {
         var framed = ByteBuffer()
         var lengths: [Int] = []
         delivering: while true {
+            if reopenRequested.withLock({ requested in defer { requested = false }; return requested }) {
+                try await sink.reopen(now: clock.now(), commit: committer)
+            }
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
             let events = try await journal.events(after: position.sequence, limit: batchSize)
             switch loop.next(batch: events.count, stopping: stopping, now: clock.now()) {
