@@ -53,7 +53,7 @@ public struct CatalogedMetricsFactory: MetricsFactory {
 
     public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeCounter(label: label, dimensions: dimensions) }
-        return registry.makeCounter(name: label, labels: dimensions, help: help)
+        return registry.makeCounter(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
@@ -63,18 +63,23 @@ public struct CatalogedMetricsFactory: MetricsFactory {
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate) }
         return aggregate
-            ? registry.makeValueHistogram(name: label, labels: dimensions, buckets: Self.valueBuckets, help: help)
-            : registry.makeGauge(name: label, labels: dimensions, help: help)
+            ? registry.makeValueHistogram(descriptor: Self.descriptor(label, help), labels: dimensions, buckets: Self.valueBuckets)
+            : registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeMeter(label: label, dimensions: dimensions) }
-        return registry.makeGauge(name: label, labels: dimensions, help: help)
+        return registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeTimer(label: label, dimensions: dimensions) }
-        return registry.makeDurationHistogram(name: label, labels: dimensions, buckets: Self.durationBuckets, help: help)
+        return registry.makeDurationHistogram(descriptor: Self.descriptor(label, help), labels: dimensions, buckets: Self.durationBuckets)
+    }
+
+    /// The whole label is the name (units are already in it); the catalog's text is its HELP.
+    static func descriptor(_ label: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: help)
     }
 
     public func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
