@@ -15,7 +15,7 @@ import ServiceLifecycle
 /// `Retry-After` while the server still finishes the ones in flight.
 public final class EventStreamsReceiver: Service, Sendable {
     /// The health component this receiver reports as.
-    public static let healthComponent = "source:event_streams"
+    public static let healthComponent = HealthComponent.eventStreams
 
     let config: EventStreamsSourceConfig
     let policy: WebhookPolicy

@@ -1,4 +1,5 @@
 import Crypto
+import ForwarderCore
 import Foundation
 
 /// Checks `X-Twilio-Signature` and the `bodySHA256` query parameter the way Twilio's own helper
@@ -60,7 +61,7 @@ public enum TwilioRequestValidator {
         var matched = false
         for candidate in candidateURLs(for: url) {
             // Every candidate is checked, so the time taken does not depend on which one matched.
-            matched = constantTimeEqual(mac(key: key, url: candidate), givenBytes) || matched
+            matched = ConstantTime.equal(mac(key: key, url: candidate), givenBytes) || matched
         }
         return matched
     }
@@ -90,15 +91,7 @@ public enum TwilioRequestValidator {
     /// Whether `expected` (the `bodySHA256` parameter) is the lowercase hex SHA-256 of `body`,
     /// compared in constant time.
     public static func isValidBodyHash(_ body: [UInt8], expected: String) -> Bool {
-        constantTimeEqual(Array(bodySHA256Hex(body).utf8), Array(expected.utf8))
-    }
-
-    /// Byte-wise equality whose time depends only on the lengths.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+        ConstantTime.equal(bodySHA256Hex(body), expected)
     }
 
     // MARK: URL spellings

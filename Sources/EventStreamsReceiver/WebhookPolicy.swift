@@ -88,6 +88,6 @@ struct WebhookPolicy: Sendable {
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
               let decoded = Data(base64Encoded: parts[1].trimmingCharacters(in: .whitespaces)) else { return false }
-        return TwilioRequestValidator.constantTimeEqual([UInt8](decoded), credentials)
+        return ConstantTime.equal([UInt8](decoded), credentials)
     }
 }

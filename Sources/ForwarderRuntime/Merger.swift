@@ -40,14 +40,12 @@ public actor Merger: WatermarkReporter {
         self.clock = clock
         self.logger = logger
         self.batchSize = batchSize
-        released = Counter(label: "forwarder_merge_released_total")
-        late = Counter(label: "forwarder_merge_late_total")
-        frontierLag = Gauge(label: "forwarder_merge_frontier_lag_seconds")
-        delay = Gauge(label: "forwarder_merge_delay_seconds")
+        released = Counter(label: "siem_forwarder_merge_released_total")
+        late = Counter(label: "siem_forwarder_merge_late_total")
+        frontierLag = Gauge(label: "siem_forwarder_merge_frontier_lag_seconds")
+        delay = Gauge(label: "siem_forwarder_merge_delay_seconds")
     }
 
-    /// The health component the merger reports as.
-    public static let healthComponent = "merge"
 
 
     public func report(_ source: SourceID, watermark: Timestamp) async {
@@ -114,9 +112,9 @@ public actor Merger: WatermarkReporter {
         let waited = state.oldestWaiting.map { max(.zero, now.duration(since: $0)) } ?? .zero
         delay.record(waited.secondsDouble)
         if waited > delayAlarm {
-            await health?.failing(Self.healthComponent, reason: "the oldest event has waited \(Int(waited.secondsDouble)) s for release (bound \(DurationText.format(state.maxDelay)))")
+            await health?.failing(HealthComponent.merge, reason: "the oldest event has waited \(Int(waited.secondsDouble)) s for release (bound \(DurationText.format(state.maxDelay)))")
         } else {
-            await health?.ok(Self.healthComponent, detail: "oldest event waiting \(Int(waited.secondsDouble * 1000)) ms", progress: true)
+            await health?.ok(HealthComponent.merge, detail: "oldest event waiting \(Int(waited.secondsDouble * 1000)) ms", progress: true)
         }
     }
 

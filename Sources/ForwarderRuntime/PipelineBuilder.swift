@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import EventStreamsReceiver
+import Foundation
 import ForwarderCore
 import Hummingbird
 import Journal
@@ -9,6 +10,7 @@ import NIOCore
 import NIOPosix
 import Outputs
 import Prometheus
+import Replay
 import ServiceLifecycle
 import UnixSignals
 
@@ -76,7 +78,14 @@ public enum PipelineBuilder {
             successTerminationBehavior: .ignore
         ))
         services.append(.init(
-            service: OutputBacklogMonitor(journal: journal, outputs: config.outputs.map(\.name), clock: options.clock, logger: logger),
+            service: OutputBacklogMonitor(
+                journal: journal, outputs: config.outputs.map(\.name),
+                directories: config.outputs.compactMap { output in
+                    guard case .file(let file) = output.transport else { return nil }
+                    return (output.name, (file.path as NSString).deletingLastPathComponent)
+                },
+                stateDir: config.state.dir, clock: options.clock, logger: logger
+            ),
             successTerminationBehavior: .ignore
         ))
 
@@ -102,6 +111,11 @@ public enum PipelineBuilder {
         // the list, so last to stop: it answers while the outputs drain.
         let operationsListening = ListeningAddress()
         let operationsRouter = Router(context: ForwarderRequestContext.self)
+        if let admin = ForwarderHTTPServer.adminGroup(on: operationsRouter, token: config.admin.token) {
+            let replays = ReplayManager(config: config, clock: options.clock, logger: logger.with(source: "replay"))
+            replays.addRoutes(to: admin)
+            services.append(.init(service: replays, successTerminationBehavior: .ignore))
+        }
         ForwarderHTTPServer.addOperationalRoutes(
             to: operationsRouter,
             readiness: { await readiness(journal: journal, health: health) },
@@ -167,21 +181,12 @@ public enum PipelineBuilder {
         _ config: OutputConfig, journal: Journal, wakeup: Wakeup, drainOnStop: Duration?, health: HealthRegistry, clock: WallClock, logger: Logger
     ) throws -> OutputService {
         let outputLogger = logger.with(source: "output:\(config.name)")
-        let encoder: any EventEncoder
-        switch config.format {
-        case .ndjson:
-            encoder = NDJSONEncoder()
-        case .rfc5424(let options):
-            encoder = RFC5424Encoder(options: options, hostname: options.hostname ?? MachineHostName.current)
-        case .cef(let options):
-            encoder = CEFEncoder(options: options, hostname: options.hostname ?? MachineHostName.current)
-        }
-        let framer: any RecordFramer
+        let encoder = encoder(for: config)
+        let framer = framer(for: config.transport)
         let sink: any RecordSink
         var retry = Backoff()
         switch config.transport {
         case .file(let file):
-            framer = NewlineDelimitedFramer()
             let permissions = FilePermissions(mode: file.fileMode, group: file.group)
             switch file.storage {
             case .gzip(let level, let rotate):
@@ -196,29 +201,57 @@ public enum PipelineBuilder {
                     permissions: permissions
                 ), logger: outputLogger)
             }
-        case .udp(let udp):
-            framer = UnframedFramer()
-            sink = UDPSink(name: config.name, config: udp, logger: outputLogger)
-        case .tcp(let tcp):
-            framer = streamFramer(tcp.framing)
-            sink = StreamSink(name: config.name, config: tcp, boundedStop: drainOnStop != nil, logger: outputLogger)
-            retry = streamRestart
-        case .tls(let tls):
-            framer = streamFramer(tls.tcp.framing)
-            retry = streamRestart
-            if !tls.verifyHostname {
-                outputLogger.warning("Output \(config.name) does NOT check that the collector's certificate names \(tls.serverName ?? tls.tcp.host) (verify_hostname: false): any certificate signed by its CA is accepted, so whoever holds one can pose as the collector and read every event.")
-            }
-            do {
-                sink = try StreamSink(name: config.name, config: tls, boundedStop: drainOnStop != nil, logger: outputLogger)
-            } catch {
-                throw PipelineError("\(error)")
-            }
+        case .udp, .tcp, .tls:
+            if case .udp = config.transport {} else { retry = streamRestart }
+            sink = try networkSink(for: config, boundedStop: drainOnStop != nil, logger: outputLogger)
         }
         return OutputService(
             name: config.name, encoder: encoder, framer: framer, sink: sink, journal: journal, wakeup: wakeup,
             retry: retry, drainOnStop: drainOnStop, clock: clock, health: health, logger: outputLogger
         )
+    }
+
+    /// The encoder of an output's format.
+    static func encoder(for config: OutputConfig) -> any EventEncoder {
+        switch config.format {
+        case .ndjson:
+            NDJSONEncoder()
+        case .rfc5424(let options):
+            RFC5424Encoder(options: options, hostname: options.hostname ?? MachineHostName.current)
+        case .cef(let options):
+            CEFEncoder(options: options, hostname: options.hostname ?? MachineHostName.current)
+        }
+    }
+
+    /// The framing a transport needs: lines for files, the configured framing for streams, none for UDP.
+    static func framer(for transport: TransportConfig) -> any RecordFramer {
+        switch transport {
+        case .file: NewlineDelimitedFramer()
+        case .udp: UnframedFramer()
+        case .tcp(let tcp): streamFramer(tcp.framing)
+        case .tls(let tls): streamFramer(tls.tcp.framing)
+        }
+    }
+
+    /// The sink of a UDP, TCP or TLS output (`boundedStop`: a stop may cut a blocked write).
+    static func networkSink(for config: OutputConfig, boundedStop: Bool, logger: Logger) throws -> any RecordSink {
+        switch config.transport {
+        case .udp(let udp):
+            return UDPSink(name: config.name, config: udp, logger: logger)
+        case .tcp(let tcp):
+            return StreamSink(name: config.name, config: tcp, boundedStop: boundedStop, logger: logger)
+        case .tls(let tls):
+            if !tls.verifyHostname {
+                logger.warning("Output \(config.name) does NOT check that the collector's certificate names \(tls.serverName ?? tls.tcp.host) (verify_hostname: false): any certificate signed by its CA is accepted, so whoever holds one can pose as the collector and read every event.")
+            }
+            do {
+                return try StreamSink(name: config.name, config: tls, boundedStop: boundedStop, logger: logger)
+            } catch {
+                throw PipelineError("\(error)")
+            }
+        case .file:
+            throw PipelineError("output \(config.name) writes files, not to the network")
+        }
     }
 
     /// Stream sinks pace their own reconnects (`reconnect` in the pipeline file); the output only
@@ -235,13 +268,13 @@ public enum PipelineBuilder {
     /// How long each component may go without progress before `/readyz` calls it stalled: the
     /// Monitor source three poll intervals (at least a minute) plus a request timeout; an output,
     /// which reports progress even when idle, one minute (a write blocked that long is stuck).
-    static func stallLimits(_ config: PipelineConfig) -> [String: Duration] {
-        var limits: [String: Duration] = [:]
+    static func stallLimits(_ config: PipelineConfig) -> [HealthComponent: Duration] {
+        var limits: [HealthComponent: Duration] = [:]
         if let monitor = config.sources.monitor {
-            limits["source:monitor"] = max(monitor.pollInterval * 3, .seconds(60)) + monitor.requestTimeout
+            limits[.monitor] = max(monitor.pollInterval * 3, .seconds(60)) + monitor.requestTimeout
         }
         for output in config.outputs {
-            limits["output:\(output.name)"] = outputStallLimit
+            limits[.output(output.name)] = outputStallLimit
         }
         return limits
     }
@@ -253,7 +286,7 @@ public enum PipelineBuilder {
     /// unready (that is `/status`), so a readiness probe keeps Twilio's deliveries flowing.
     static func readiness(journal: Journal, health: HealthRegistry) async -> ReadinessReport {
         var components = [await journalComponent(journal)]
-        if let receiver = await health.readiness().first(where: { $0.name == EventStreamsReceiver.healthComponent }) {
+        if let receiver = await health.readiness().first(where: { $0.component == .eventStreams }) {
             components.append(.init(name: receiver.name, ready: receiver.ready, detail: receiver.detail))
         }
         return ReadinessReport(components: components)
@@ -264,7 +297,7 @@ public enum PipelineBuilder {
         var components = [await journalComponent(journal)]
         for component in await health.readiness() {
             var detail = component.detail
-            if component.name.hasPrefix("output:"), let backlog = try? await journal.backlog(of: String(component.name.dropFirst(7))) {
+            if let output = component.component.outputName, let backlog = try? await journal.backlog(of: output) {
                 let lag = (backlog.lagSeconds(now: clock.now()) * 10).rounded() / 10
                 detail += "; \(backlog.pending) pending, lag \(lag) s"
             }

@@ -1,6 +1,7 @@
 import ForwarderCore
 import Journal
 import MonitorPoller
+import Replay
 
 /// What `checkpoint show|reset|repair` do to a pipeline's state directory, wired here (the
 /// composition root) so the command line only parses arguments and prints lines.
@@ -42,6 +43,11 @@ public enum StateCommands {
             let behind = stats.lastSequence - (position?.sequence ?? 0)
             lines.append("output \(output.name): sequence \(position?.sequence ?? 0) (\(behind) released events not yet delivered)"
                 + (position.map { $0.byteOffset > 0 ? ", byte offset \($0.byteOffset)" : "" } ?? ""))
+        }
+        let jobs = await ReplayJobs.list(stateDir: config.state.dir)
+        if !jobs.isEmpty {
+            lines.append("replay jobs (apart from the live cursor and positions):")
+            lines += ReplayJobs.lines(jobs).map { "  " + $0 }
         }
         return lines
     }

@@ -41,3 +41,19 @@ extension Journal {
         }
     }
 }
+
+extension Journal {
+    /// Removes every event and its release bookkeeping, keeping checkpoints and output records,
+    /// and gives the space back to the file system: a finished replay job keeps its record and
+    /// days, not the gigabyte of events it staged.
+    public func removeAllEvents() throws(JournalError) {
+        try write("remove the staged events") {
+            try db.execute("DELETE FROM pending; DELETE FROM releases; DELETE FROM events;")
+        }
+        do {
+            try db.execute("VACUUM")
+        } catch {
+            throw JournalError("give the space of removed events back", path: path, error)
+        }
+    }
+}

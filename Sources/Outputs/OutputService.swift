@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// One configured output: reads released events from the journal after its own committed
 /// position, encodes and frames them, hands them to its sink, and commits what the sink says is
@@ -26,6 +27,8 @@ public final class OutputService: Service, Sendable {
     /// delivers all of it (`run --once`). What is left is delivered after the next start.
     let drainOnStop: Duration?
     private let progress: OutputProgress
+    /// Set by `reopenFiles()`; the delivery loop reopens between two batches.
+    private let reopenRequested = Mutex(false)
 
     private let eventsWritten: Counter
     private let bytesWritten: Counter
@@ -52,32 +55,22 @@ public final class OutputService: Service, Sendable {
         self.health = health
         self.logger = logger
         self.progress = OutputProgress()
-        eventsWritten = Counter(label: "forwarder_output_events_total", dimensions: [("output", name)])
-        bytesWritten = Counter(label: "forwarder_output_bytes_total", dimensions: [("output", name)])
-        failures = Counter(label: "forwarder_output_failures_total", dimensions: [("output", name)])
-        eventAge = Gauge(label: "forwarder_output_event_age_seconds", dimensions: [("output", name)])
+        eventsWritten = Counter(label: "siem_forwarder_output_events_total", dimensions: [("output", name)])
+        bytesWritten = Counter(label: "siem_forwarder_output_bytes_total", dimensions: [("output", name)])
+        failures = Counter(label: "siem_forwarder_output_failures_total", dimensions: [("output", name)])
+        eventAge = Gauge(label: "siem_forwarder_output_event_age_seconds", dimensions: [("output", name)])
     }
 
     /// The committer that turns a sink's requests into journal transactions.
     var committer: OutputCommitter {
-        let journal = self.journal
-        let name = self.name
-        let clock = self.clock
         let progress = self.progress
-        return OutputCommitter { commit in
-            switch commit {
-            case .openFile(let file):
-                try await journal.openFile(name, file: file)
-            case .position(let position):
-                try await journal.commitOutput(name, position: position, at: clock.now())
-                await progress.committed(position.sequence)
-            case .sealFile(let file, let position):
-                try await journal.sealFile(name, file: file, position: position, at: clock.now())
-                await progress.committed(position.sequence)
-            case .fileDone(let partPath):
-                try await journal.completeFile(name, partPath: partPath)
-            }
-        }
+        return .journal(journal, output: name, clock: clock) { await progress.committed($0) }
+    }
+
+    /// Asks the output to open its file again by path before its next batch (SIGHUP).
+    public func reopenFiles() async {
+        reopenRequested.withLock { $0 = true }
+        await wakeup.signal()
     }
 
     /// The last sequence made durable at this output (for readiness and tests).
@@ -86,9 +79,10 @@ public final class OutputService: Service, Sendable {
     }
 
     public func run() async throws {
-        await health?.register("output:\(name)")
+        await health?.register(.output(name))
         var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
+        var repeats = RepeatedMessages()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await deliver(&loop)
@@ -98,11 +92,16 @@ public final class OutputService: Service, Sendable {
             } catch {
                 lastFailure = error
                 failures.increment()
+                let committedBefore = loop.committedBefore
                 let delay = loop.attemptFailed(committed: await progress.sequence)
-                logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
-                    "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
-                ])
-                await health?.failing("output:\(name)", reason: "\(error)")
+                if loop.committedBefore > committedBefore { repeats.reset() }
+                let (log, repeated) = repeats.record("\(error)", now: clock.now())
+                if log {
+                    var metadata: Logger.Metadata = ["error": "\(error)", "delay_ms": "\(delay.milliseconds)"]
+                    if repeated > 0 { metadata["repeated"] = "\(repeated)" }
+                    logger.error("Output \(name) failed; restarting it from its committed position", metadata: metadata)
+                }
+                await health?.failing(.output(name), reason: "\(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
@@ -139,12 +138,15 @@ public final class OutputService: Service, Sendable {
         var framed = ByteBuffer()
         var lengths: [Int] = []
         delivering: while true {
+            if reopenRequested.withLock({ requested in defer { requested = false }; return requested }) {
+                try await sink.reopen(now: clock.now(), commit: committer)
+            }
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
             let events = try await journal.events(after: position.sequence, limit: batchSize)
             switch loop.next(batch: events.count, stopping: stopping, now: clock.now()) {
             case .idle:
                 try await sink.tick(now: clock.now(), commit: committer)
-                await health?.ok("output:\(name)", detail: "idle at sequence \(position.sequence)", progress: true)
+                await health?.ok(.output(name), detail: "idle at sequence \(position.sequence)", progress: true)
                 await waitForWork()
                 continue delivering
             case .finish:
@@ -174,7 +176,7 @@ public final class OutputService: Service, Sendable {
             eventsWritten.increment(by: events.count)
             bytesWritten.increment(by: framed.readableBytes)
             eventAge.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
-            await health?.ok("output:\(name)", detail: "at sequence \(position.sequence)", progress: true)
+            await health?.ok(.output(name), detail: "at sequence \(position.sequence)", progress: true)
         }
         try await sink.finish(now: clock.now(), commit: committer)
         logger.info("Output \(name) stopped", metadata: ["sequence": "\(position.sequence)"])

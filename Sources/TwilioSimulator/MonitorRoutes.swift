@@ -10,6 +10,9 @@ struct MonitorRoutes: Sendable {
     var authToken: String
     var precision: FilterPrecision
     var slowResponseDelay: Duration
+    var latency: ResponseLatency?
+    var concurrency: ConcurrencyLimit?
+    var jitter: LatencyJitter
 
     func register(on router: Router<SimulatorRequestContext>) {
         router.get("/v1/Events") { request, context in
@@ -30,6 +33,16 @@ struct MonitorRoutes: Sendable {
         _ request: Request, _ context: SimulatorRequestContext, kind: MonitorState.RequestKind,
         _ answer: () -> APIResponse
     ) async throws -> Response {
+        if let concurrency {
+            guard concurrency.enter() else {
+                state.countConcurrencyRefusal()
+                return TwilioErrors.tooManyRequests(retryAfter: false).hummingbirdResponse
+            }
+        }
+        defer { concurrency?.leave() }
+        if let latency {
+            try await Task.sleep(for: latency.delay(unit: jitter.next()))
+        }
         let hasPageToken = !(QueryString.parse(request.uri.query)["PageToken"] ?? "").isEmpty
         let decision = state.beginRequest(kind, hasPageToken: hasPageToken)
         if decision.revoked {

@@ -21,6 +21,8 @@ final class MonitorState: Sendable {
         var fetchRequests = 0
         var unauthorizedRequests = 0
         var faultsInjected: [FaultKind: Int] = [:]
+        /// Requests refused with 429 because too many were in flight (`maxConcurrentRequests`).
+        var concurrencyRefusals = 0
     }
 
     private struct State {
@@ -107,6 +109,14 @@ final class MonitorState: Sendable {
 
     func countUnauthorized() {
         state.withLock { $0.counters.unauthorizedRequests += 1 }
+    }
+
+    /// A request refused because too many were in flight; it counts as a request too.
+    func countConcurrencyRefusal() {
+        state.withLock { state in
+            state.counters.requests += 1
+            state.counters.concurrencyRefusals += 1
+        }
     }
 
     func counters() -> Counters {

@@ -59,4 +59,5 @@ enum RandomStream {
     static let cloudEvents: UInt64 = 6
     static let webhookTiming: UInt64 = 7
     static let retryJitter: UInt64 = 8
+    static let latency: UInt64 = 9
 }

@@ -72,6 +72,11 @@ public struct SimulatorConfiguration: Sendable {
     public var maxVisibilityDelay: Duration = .seconds(20)
     /// How long a `slow` fault delays an otherwise correct answer.
     public var slowResponseDelay: Duration = .seconds(2)
+    /// How long every `/v1/` answer takes (`--latency 200ms±50ms`); nil answers at once.
+    public var latency: ResponseLatency? = nil
+    /// More `/v1/` requests than this in flight at once are answered 429 with Twilio's 20429
+    /// (`--max-concurrent-requests`); nil: no limit.
+    public var maxConcurrentRequests: Int? = nil
     /// Where Event Streams deliveries are POSTed; `nil` disables the sender. May carry `user:pass@`.
     public var webhookURL: String? = nil
     /// CloudEvents generated per minute for the webhook; 0 = only ``TwilioSimulator/sendDelivery(events:batched:)``.
@@ -97,6 +102,7 @@ public struct SimulatorConfiguration: Sendable {
         if !(0...1).contains(lateVisibleFraction) { problems.append("lateVisibleFraction \(lateVisibleFraction) is not between 0 and 1") }
         if maxVisibilityDelay < .zero { problems.append("maxVisibilityDelay \(maxVisibilityDelay) is negative") }
         if slowResponseDelay < .zero { problems.append("slowResponseDelay \(slowResponseDelay) is negative") }
+        if let maxConcurrentRequests, maxConcurrentRequests < 1 { problems.append("maxConcurrentRequests \(maxConcurrentRequests) must be at least 1") }
         if Sid128(parsing: accountSid, prefix: "AC") == nil {
             problems.append("accountSid \"\(accountSid)\" is not AC followed by 32 hex digits")
         }

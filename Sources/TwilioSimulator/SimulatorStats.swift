@@ -10,6 +10,8 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var unauthorizedRequests: Int
     /// Injected faults by kind (`"429"`, `"500"`, `"503"`, `"slow"`, `"reset"`, `"truncate"`).
     public var faultsInjected: [String: Int]
+    /// Requests answered 429 (20429) because more than `maxConcurrentRequests` were in flight.
+    public var concurrencyRefusals: Int = 0
     /// Monitor events visible now.
     public var visibleEvents: Int
     /// Monitor events generated but not visible yet.

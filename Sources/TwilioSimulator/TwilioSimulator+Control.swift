@@ -109,6 +109,7 @@ extension TwilioSimulator {
             requests: counters.requests, listRequests: counters.listRequests, fetchRequests: counters.fetchRequests,
             unauthorizedRequests: counters.unauthorizedRequests,
             faultsInjected: Dictionary(uniqueKeysWithValues: counters.faultsInjected.map { ($0.key.rawValue, $0.value) }),
+            concurrencyRefusals: counters.concurrencyRefusals,
             visibleEvents: visibility.visible, pendingEvents: visibility.pending,
             deliveriesSent: deliveries.sent, deliveriesAcknowledged: deliveries.acknowledged,
             deliveriesDiscarded: deliveries.discarded, deliveryAttempts: deliveries.attempts,

@@ -74,9 +74,11 @@ public final class TwilioSimulator: Sendable {
         let base = BaseURLBox()
 
         let router = Router(context: SimulatorRequestContext.self)
+        let concurrency = configuration.maxConcurrentRequests.map(ConcurrencyLimit.init(limit:))
         MonitorRoutes(
             state: monitor, base: base, accountSid: configuration.accountSid, authToken: configuration.authToken,
-            precision: configuration.filterPrecision, slowResponseDelay: configuration.slowResponseDelay
+            precision: configuration.filterPrecision, slowResponseDelay: configuration.slowResponseDelay,
+            latency: configuration.latency, concurrency: concurrency, jitter: LatencyJitter(seed: configuration.seed)
         ).register(on: router)
         SimulatorRoutes(state: monitor, ledger: ledger, base: base) {
             TwilioSimulator.makeStats(monitor: monitor, ledger: ledger)

@@ -36,6 +36,8 @@ struct SimulateCommand: AsyncParsableCommand {
         "How far the simulator's clock runs ahead of this host's, e.g. 90s, or --clock-offset=-90s for behind.",
         discussion: "Event dates, visibility and the \"now\" of every listing follow it: a forwarder on this host sees that clock skew."
     )) var clockOffset: String?
+    @Option(help: "Delay every API answer, like a real Twilio page: 200ms, or 200ms±50ms (uniform jitter).") var latency: String?
+    @Option(help: "Answer 429 with Twilio's 20429 to API requests beyond this many in flight at once.") var maxConcurrentRequests: Int?
 
     func run() async throws {
         var configuration = SimulatorConfiguration()
@@ -66,6 +68,19 @@ struct SimulateCommand: AsyncParsableCommand {
             }
             configuration.clockOffset = clockOffset.hasPrefix("-") ? .zero - duration : duration
         }
+        if let latency {
+            do {
+                configuration.latency = try ResponseLatency(parsing: latency)
+            } catch {
+                throw fail("--latency \(latency): \(error)", code: ExitStatus.invalidInput)
+            }
+        }
+        if let maxConcurrentRequests {
+            guard maxConcurrentRequests >= 1 else {
+                throw fail("--max-concurrent-requests must be at least 1, not \(maxConcurrentRequests).", code: ExitStatus.invalidInput)
+            }
+            configuration.maxConcurrentRequests = maxConcurrentRequests
+        }
         let logger = LoggingSetup.bootstrap(format: .text, level: .info)
         let simulator = try await TwilioSimulator.start(configuration, logger: logger)
         print("Twilio simulator listening on \(simulator.baseURL)")
@@ -74,6 +89,8 @@ struct SimulateCommand: AsyncParsableCommand {
         if let webhookURL { print("  deliveries to: \(webhookURL)") }
         if configuration.faults != .none { print("  faults:        \(configuration.faults)") }
         if configuration.clockOffset != .zero { print("  clock offset:  \(DurationText.format(configuration.clockOffset))") }
+        if let latency = configuration.latency { print("  latency:       \(latency) per answer") }
+        if let limit = configuration.maxConcurrentRequests { print("  concurrency:   429 (20429) beyond \(limit) requests in flight") }
         print("Press Ctrl-C to stop.")
         // A script reading the base URL from a pipe must not wait for the buffer to fill.
         fflush(nil)

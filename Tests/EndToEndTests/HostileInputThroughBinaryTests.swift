@@ -15,15 +15,7 @@ struct HostileInputThroughBinaryTests {
     static let token = "hostile-token"
 
     static func post(_ body: String, port: Int) async throws -> (Int, String) {
-        let bytes = Array(body.utf8)
-        let url = TwilioSignature.urlWithBodyHash("http://127.0.0.1:\(port)/webhooks/event-streams", body: bytes)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: url, authToken: token))
-        request.body = .bytes(bytes)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
+        try await postSignedDelivery(body, to: "http://127.0.0.1:\(port)/webhooks/event-streams", authToken: token)
     }
 
     static func event(id: String, resource: String = #""/v1/x""#, extra: String = "") -> String {

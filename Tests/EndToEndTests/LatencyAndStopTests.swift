@@ -57,16 +57,8 @@ struct LatencyAndStopTests {
         let events = ids.map { id in
             #"{"specversion":"1.0","type":"com.twilio.iam.ip.blocked","source":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","id":"\#(id)","time":"\#(time)","datacontenttype":"application/json","data":{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","address":"203.0.113.9","action":"POST"}}"#
         }
-        let body = Array((ids.count == 1 ? events[0] : "[" + events.joined(separator: ",") + "]").utf8)
-        let url = TwilioSignature.urlWithBodyHash("http://127.0.0.1:\(port)/webhooks/event-streams", body: body)
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: url, authToken: token))
-        request.body = .bytes(body)
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 1 << 16)
-        return Int(response.status.code)
+        let body = ids.count == 1 ? events[0] : "[" + events.joined(separator: ",") + "]"
+        return try await postSignedDelivery(body, to: "http://127.0.0.1:\(port)/webhooks/event-streams", authToken: token).status
     }
 
     /// `event.id` of every line of the append file.

@@ -1,7 +1,9 @@
+import AsyncHTTPClient
 import ForwarderCore
 import Foundation
 import Gzip
 import Logging
+import NIOHTTP1
 import TwilioSimulator
 
 /// Polls `condition` every 50 ms until it holds; fails the test with `message` after `timeout`.
@@ -89,8 +91,13 @@ struct ProcessResult {
 /// and the exit is awaited with a termination handler, so no thread of the shared concurrency
 /// pool blocks (the in-process simulator needs them to answer the forwarder).
 func runForwarder(_ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessResult {
+    try await runProgram(try forwarderBinary(), arguments, environment: environment, timeout: timeout)
+}
+
+/// Runs any program to completion the same way; kills it after `timeout`.
+func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)) async throws -> ProcessResult {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: try forwarderBinary())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
     let base = NSTemporaryDirectory() + "siemfwd-out-" + UUID().uuidString
@@ -149,4 +156,19 @@ func startForwarder(config: String, log: String) throws -> Process {
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     return process
+}
+
+/// POSTs `body` to an Event Streams webhook at `url`, signed with `authToken` as Twilio signs it
+/// (`bodySHA256` in the URL, `X-Twilio-Signature` over that URL); returns the status and body.
+func postSignedDelivery(_ body: String, to url: String, authToken: String, headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
+    let bytes = Array(body.utf8)
+    let signed = TwilioSignature.urlWithBodyHash(url, body: bytes)
+    var request = HTTPClientRequest(url: signed)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(name: "X-Twilio-Signature", value: TwilioSignature.sign(url: signed, authToken: authToken))
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    request.body = .bytes(bytes)
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 16)))
 }

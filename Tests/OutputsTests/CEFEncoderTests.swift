@@ -213,7 +213,7 @@ struct CEFEncoderTests {
         #expect(record.extensions["rt"] == "5")
         #expect(record.extensions["msg"] == "IP blocked: (Auth Token)")
 
-        let full = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 3, late: true, replay: true, event: F.event(allFields: "v"))))
+        let full = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 3, late: true, replayJob: "r-20261103-20261106-abc123", event: F.event(allFields: "v"))))
         let order = full.extensionOrder
         for (n, key) in order.enumerated() where key.hasSuffix("Label") {
             #expect(n + 1 < order.count && order[n + 1] == String(key.dropLast(5)), "\(key) is followed by its value")
@@ -226,7 +226,7 @@ struct CEFEncoderTests {
         #expect(full.extensions["cs6Label"] == "authMethod")
     }
 
-    @Test("late and replay are flagged in flexString1 and flexString2 only when true; cn1 is the sequence")
+    @Test("late is flagged in flexString1 and a replay's job in flexString2, only when set; cn1 is the sequence")
     func flags() throws {
         let plain = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 77, event: F.monitorEvent))).extensions
         #expect(plain["flexString1"] == nil && plain["flexString2"] == nil)
@@ -234,8 +234,8 @@ struct CEFEncoderTests {
         let late = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 78, late: true, event: F.monitorEvent))).extensions
         #expect(late["flexString1Label"] == "late" && late["flexString1"] == "true")
         #expect(late["flexString2"] == nil)
-        let replay = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 79, replay: true, event: F.monitorEvent))).extensions
-        #expect(replay["flexString2Label"] == "replay" && replay["flexString2"] == "true")
+        let replay = try parseCEF(F.encode(encoder(), ForwardedEvent(sequence: 79, replayJob: "r-20261103-20261106-abc123", event: F.monitorEvent))).extensions
+        #expect(replay["flexString2Label"] == "replayJob" && replay["flexString2"] == "r-20261103-20261106-abc123")
         #expect(replay["flexString1"] == nil)
     }
 

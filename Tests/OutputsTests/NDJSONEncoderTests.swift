@@ -43,6 +43,16 @@ struct NDJSONEncoderTests {
         #expect(json["forwarder"]?["sequence"] == .number("7"))
     }
 
+    @Test("a replayed event says so and names its job under forwarder")
+    func replayMarks() throws {
+        let event = TwilioEvent(id: "AE1", dedupKey: "AE1", time: Timestamp(epochMilliseconds: 0), origin: .monitor, type: "x", raw: Array("{}".utf8))
+        var buffer = ByteBuffer()
+        NDJSONEncoder().encode(ForwardedEvent(sequence: 0, replayJob: "r-20261103-20261106-abc123", event: event), into: &buffer)
+        let json = try JSONReader.parse(Array(buffer.readableBytesView))
+        #expect(json["forwarder"]?["replay"] == .bool(true))
+        #expect(json["forwarder"]?["replay_job"] == .string("r-20261103-20261106-abc123"))
+    }
+
     @Test("a pretty-printed original is compacted onto one line with its values unchanged")
     func prettyOriginal() throws {
         let raw = Array("{\n  \"type\" : \"com.twilio.iam.ip.blocked\",\n  \"data\" : { \"address\" : \"1.2.3.4\" }\n}".utf8)

@@ -226,9 +226,10 @@ struct RFC5424EncoderTests {
         let plain = try parseRFC5424(F.encode(encoder(), ForwardedEvent(sequence: 9, event: event)))
         for name in ["late", "replay", "timeSource"] { #expect(plain.param(name, in: Self.sdID) == nil) }
         event.timeSource = .receipt
-        let flagged = try parseRFC5424(F.encode(encoder(), ForwardedEvent(sequence: 9, late: true, replay: true, event: event)))
+        let flagged = try parseRFC5424(F.encode(encoder(), ForwardedEvent(sequence: 9, late: true, replayJob: "r-20261103-20261106-abc123", event: event)))
         #expect(flagged.param("late", in: Self.sdID) == "true")
         #expect(flagged.param("replay", in: Self.sdID) == "true")
+        #expect(flagged.param("replayJob", in: Self.sdID) == "r-20261103-20261106-abc123")
         #expect(flagged.param("timeSource", in: Self.sdID) == "receipt")
         #expect(flagged.param("seq", in: Self.sdID) == "9")
     }
@@ -237,7 +238,7 @@ struct RFC5424EncoderTests {
     func sdIDAndNames() throws {
         var event = F.event(allFields: "v", origin: .eventStreams)
         event.timeSource = .dataTimestamp
-        let line = F.encode(encoder(RFC5424Options(enterpriseID: 4_294_967_295)), ForwardedEvent(sequence: 1, late: true, replay: true, event: event))
+        let line = F.encode(encoder(RFC5424Options(enterpriseID: 4_294_967_295)), ForwardedEvent(sequence: 1, late: true, replayJob: "r-20261103-20261106-abc123", event: event))
         let record = try parseRFC5424(line)
         let element = try #require(record.structuredData.first)
         #expect(element.id == "twilio@4294967295")

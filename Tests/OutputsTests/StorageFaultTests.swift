@@ -54,7 +54,7 @@ struct StorageFaultTests {
     }
 
     static func failing(_ health: HealthRegistry) async -> Bool {
-        await health.snapshot()["output:siem"]?.healthy == false
+        await health.snapshot()[.output("siem")]?.healthy == false
     }
 
     @Test("disk full while a gzip .part is open: the retry writes a new file, nothing is committed that is in no file")

@@ -95,14 +95,17 @@ public struct ForwardedEvent: Sendable, Equatable {
     public var sequence: Int64
     /// True when the event arrived after its time had already been released.
     public var late: Bool
-    /// True when the event is re-emitted by a replay rather than the live stream.
-    public var replay: Bool
+    /// The replay job that re-emits the event, or nil in the live stream.
+    public var replayJob: String?
     public var event: TwilioEvent
 
-    public init(sequence: Int64, late: Bool = false, replay: Bool = false, event: TwilioEvent) {
+    /// True when the event is re-emitted by a replay rather than the live stream.
+    public var replay: Bool { replayJob != nil }
+
+    public init(sequence: Int64, late: Bool = false, replayJob: String? = nil, event: TwilioEvent) {
         self.sequence = sequence
         self.late = late
-        self.replay = replay
+        self.replayJob = replayJob
         self.event = event
     }
 }

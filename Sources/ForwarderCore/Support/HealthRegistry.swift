@@ -1,4 +1,31 @@
-/// What each component last said about its health; `/readyz` and `checkpoint show` read it.
+/// A part of the forwarder that reports its health; its `name` is the key in `/readyz` and `/status`.
+public enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvertible {
+    case monitor
+    case eventStreams
+    case merge
+    case output(String)
+
+    public var name: String {
+        switch self {
+        case .monitor: "source:monitor"
+        case .eventStreams: "source:event_streams"
+        case .merge: "merge"
+        case .output(let name): "output:" + name
+        }
+    }
+
+    /// The output's name, for an output.
+    public var outputName: String? {
+        if case .output(let name) = self { return name }
+        return nil
+    }
+
+    public var description: String { name }
+
+    public static func < (lhs: HealthComponent, rhs: HealthComponent) -> Bool { lhs.name < rhs.name }
+}
+
+/// What each component last said about its health; `/readyz` and `/status` read it.
 public actor HealthRegistry {
     /// One component's latest report.
     public struct Status: Sendable, Equatable {
@@ -8,21 +35,23 @@ public actor HealthRegistry {
         public var lastProgress: Timestamp?
     }
 
-    /// One component's answer for `/readyz`.
+    /// One component's answer for `/readyz` and `/status`.
     public struct Readiness: Sendable, Equatable {
-        public var name: String
+        public var component: HealthComponent
         public var ready: Bool
         public var detail: String
 
-        public init(name: String, ready: Bool, detail: String) {
-            self.name = name
+        public var name: String { component.name }
+
+        public init(component: HealthComponent, ready: Bool, detail: String) {
+            self.component = component
             self.ready = ready
             self.detail = detail
         }
     }
 
-    private var components: [String: Status] = [:]
-    private var stallLimits: [String: Duration] = [:]
+    private var components: [HealthComponent: Status] = [:]
+    private var stallLimits: [HealthComponent: Duration] = [:]
     private let clock: WallClock
 
     public init(clock: WallClock = .system) {
@@ -30,7 +59,7 @@ public actor HealthRegistry {
     }
 
     /// The component works; `progress` marks that it moved data forward.
-    public func ok(_ component: String, detail: String = "ok", progress: Bool = true) {
+    public func ok(_ component: HealthComponent, detail: String = "ok", progress: Bool = true) {
         let now = clock.now()
         var status = components[component] ?? Status(healthy: true, detail: detail, since: now, lastProgress: nil)
         if !status.healthy { status.since = now }
@@ -41,7 +70,7 @@ public actor HealthRegistry {
     }
 
     /// The component is failing, with a sentence saying why.
-    public func failing(_ component: String, reason: String) {
+    public func failing(_ component: HealthComponent, reason: String) {
         let now = clock.now()
         var status = components[component] ?? Status(healthy: false, detail: reason, since: now, lastProgress: nil)
         if status.healthy { status.since = now }
@@ -51,7 +80,7 @@ public actor HealthRegistry {
     }
 
     /// Registers a component that has not reported yet, so readiness waits for it.
-    public func register(_ component: String) {
+    public func register(_ component: HealthComponent) {
         if components[component] == nil {
             components[component] = Status(healthy: true, detail: "starting", since: clock.now(), lastProgress: nil)
         }
@@ -59,29 +88,29 @@ public actor HealthRegistry {
 
     /// Declares that `component` must make progress at least once per `limit` to count as
     /// ready (a source that polls, an output that writes or idles); others need only be healthy.
-    public func expectProgress(_ component: String, within limit: Duration) {
+    public func expectProgress(_ component: HealthComponent, within limit: Duration) {
         stallLimits[component] = limit
     }
 
-    public func snapshot() -> [String: Status] {
+    public func snapshot() -> [HealthComponent: Status] {
         components
     }
 
     /// Every component's readiness now, sorted by name: healthy, and not stalled past its limit.
     public func readiness() -> [Readiness] {
         let now = clock.now()
-        return components.sorted { $0.key < $1.key }.map { name, status in
+        return components.sorted { $0.key < $1.key }.map { component, status in
             guard status.healthy else {
-                return Readiness(name: name, ready: false, detail: status.detail)
+                return Readiness(component: component, ready: false, detail: status.detail)
             }
-            if let limit = stallLimits[name] {
+            if let limit = stallLimits[component] {
                 let quietFor = now.duration(since: status.lastProgress ?? status.since)
                 if quietFor > limit {
                     let seconds = Int(quietFor.secondsDouble.rounded())
-                    return Readiness(name: name, ready: false, detail: "no progress for \(seconds) s (limit \(Int(limit.secondsDouble)) s); last: \(status.detail)")
+                    return Readiness(component: component, ready: false, detail: "no progress for \(seconds) s (limit \(Int(limit.secondsDouble)) s); last: \(status.detail)")
                 }
             }
-            return Readiness(name: name, ready: true, detail: status.detail)
+            return Readiness(component: component, ready: true, detail: status.detail)
         }
     }
 }

@@ -88,7 +88,7 @@ public struct CEFEncoder: EventEncoder {
         b.writeStaticString(" cn1Label=sequence cn1=")
         b.writeDecimal(forwarded.sequence)
         if forwarded.late { b.writeStaticString(" flexString1Label=late flexString1=true") }
-        if forwarded.replay { b.writeStaticString(" flexString2Label=replay flexString2=true") }
+        field(" flexString2Label=replayJob flexString2=", forwarded.replayJob, into: &b)
         b.writeStaticString(" msg=")
         EventSummary.write(e, kind: c.kind, escaping: .cefExtensionValue, into: &b)
     }

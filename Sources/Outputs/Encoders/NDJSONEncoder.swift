@@ -82,7 +82,12 @@ public struct NDJSONEncoder: EventEncoder {
         b.writeStaticString(",\"forwarder\":{\"sequence\":")
         b.writeString(String(forwarded.sequence))
         b.writeStaticString(forwarded.late ? ",\"late\":true" : ",\"late\":false")
-        b.writeStaticString(forwarded.replay ? ",\"replay\":true" : ",\"replay\":false")
+        if let job = forwarded.replayJob {
+            b.writeStaticString(",\"replay\":true,\"replay_job\":")
+            b.writeJSONString(job)
+        } else {
+            b.writeStaticString(",\"replay\":false")
+        }
         if e.timeSource != .event {
             b.writeStaticString(",\"time_source\":")
             b.writeStaticString(e.timeSource == .dataTimestamp ? "\"data.timestamp\"" : "\"receipt\"")

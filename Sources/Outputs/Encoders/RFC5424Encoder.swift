@@ -88,7 +88,10 @@ public struct RFC5424Encoder: EventEncoder {
         param(" auth=\"", e.authMethod, into: &b)
         param(" request=\"", e.requestSid, into: &b)
         if forwarded.late { b.writeStaticString(" late=\"true\"") }
-        if forwarded.replay { b.writeStaticString(" replay=\"true\"") }
+        if let job = forwarded.replayJob {
+            b.writeStaticString(" replay=\"true\"")
+            param(" replayJob=\"", job, into: &b)
+        }
         switch e.timeSource {
         case .event: break
         case .dataTimestamp: b.writeStaticString(" timeSource=\"data.timestamp\"")

@@ -26,6 +26,28 @@ public struct OutputCommitter: Sendable {
     public func callAsFunction(_ commit: OutputCommit) async throws {
         try await perform(commit)
     }
+
+    /// Commits into `journal` under `output`; `committed` hears every position made durable.
+    public static func journal(_ journal: Journal, output: String, clock: WallClock,
+                               committed: @escaping @Sendable (Int64) async -> Void = { _ in }) -> OutputCommitter {
+        OutputCommitter { commit in
+            switch commit {
+            case .openFile(let file):
+                try await journal.openFile(output, file: file)
+            case .position(let position):
+                try await journal.commitOutput(output, position: position, at: clock.now())
+                await committed(position.sequence)
+            case .sealFile(let file, let position):
+                try await journal.sealFile(output, file: file, position: position, at: clock.now())
+                await committed(position.sequence)
+            case .fileDone(let partPath):
+                try await journal.completeFile(output, partPath: partPath)
+            }
+        }
+    }
+
+    /// Commits nothing (a replay's network outputs resend whole days instead).
+    public static let discarding = OutputCommitter { _ in }
 }
 
 /// Writes framed records somewhere and says when they are durable. Sinks know nothing of
@@ -41,6 +63,13 @@ public protocol RecordSink: Sendable {
     func nextDeadline() async -> Timestamp?
     /// Makes everything written durable and closes it (shutdown).
     func finish(now: Timestamp, commit: OutputCommitter) async throws
+    /// Opens its file again by path (SIGHUP, after logrotate moved or truncated it); sinks
+    /// without a long-lived file do nothing.
+    func reopen(now: Timestamp, commit: OutputCommitter) async throws
+}
+
+extension RecordSink {
+    public func reopen(now: Timestamp, commit: OutputCommitter) async throws {}
 }
 
 /// A sink that sends each record on its own (one UDP datagram per record), so it needs the

@@ -20,19 +20,25 @@ public actor RotatingFileSink: RecordSink {
         public var gzipLevel: Int
         public var rotation: RotationPolicy
         public var permissions: FilePermissions
+        /// False writes the records as they are (a replay of a plain-file output); the file still
+        /// becomes visible only when complete.
+        public var gzip: Bool
 
-        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy, permissions: FilePermissions = FilePermissions()) {
+        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy, permissions: FilePermissions = FilePermissions(),
+                    gzip: Bool = true) {
             self.template = template
             self.gzipLevel = gzipLevel
             self.rotation = rotation
             self.permissions = permissions
+            self.gzip = gzip
         }
     }
 
     private struct OpenFile {
         var record: OutputFile
         var file: PosixFile
-        var compressor: GzipCompressor
+        /// Nil when the records are written uncompressed.
+        var compressor: GzipCompressor?
         var openedAt: Timestamp
         var records = 0
         var bytesOnDisk: Int64 = 0
@@ -70,7 +76,11 @@ public actor RotatingFileSink: RecordSink {
         }
         guard var file = current else { return }
         do {
-            try records.withUnsafeReadableBytes { try file.compressor.compress($0, into: &pending) }
+            if let compressor = file.compressor {
+                try records.withUnsafeReadableBytes { try compressor.compress($0, into: &pending) }
+            } else {
+                pending.append(contentsOf: records.readableBytesView)
+            }
             if pending.count >= Self.writeChunk {
                 try file.file.write(pending)
                 file.bytesOnDisk += Int64(pending.count)
@@ -120,7 +130,7 @@ public actor RotatingFileSink: RecordSink {
         let record = OutputFile(partPath: finalPath + ".part", finalPath: finalPath, firstSequence: firstSequence, lastSequence: firstSequence)
         try await commit(.openFile(record))
         let file = try PosixFile(appendingTo: record.partPath, permissions: settings.permissions)
-        current = OpenFile(record: record, file: file, compressor: try GzipCompressor(level: settings.gzipLevel), openedAt: now)
+        current = OpenFile(record: record, file: file, compressor: settings.gzip ? try GzipCompressor(level: settings.gzipLevel) : nil, openedAt: now)
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -129,7 +139,7 @@ public actor RotatingFileSink: RecordSink {
         // From here the file is either sealed or, on any failure, left for `recover` to remove.
         current = nil
         defer { file.file.close() }
-        try file.compressor.finish(into: &pending)
+        try file.compressor?.finish(into: &pending)
         try file.file.write(pending)
         pending.removeAll(keepingCapacity: true)
         try file.file.sync()

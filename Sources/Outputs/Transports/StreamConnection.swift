@@ -24,6 +24,16 @@ final class ConnectionState: Sendable {
         case closed
         /// The connection failed; the reason is for messages.
         case failed(String)
+
+        /// Why a connection in this phase can no longer be written to, for messages; nil while open.
+        var endReason: String? {
+            switch self {
+            case .open: nil
+            case .peerClosed: "it closed the connection"
+            case .closed: "connection closed"
+            case .failed(let reason): reason
+            }
+        }
     }
 
     private let phase = Mutex(Phase.open)
@@ -81,12 +91,15 @@ final class ByteCountingHandler: ChannelOutboundHandler, Sendable {
 }
 
 /// The last handler of a stream connection: discards what the collector sends, and records
-/// the handshake, the peer's close and failures in the shared ``ConnectionState``.
-final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
+/// the handshake, the peer's close and failures in the shared ``ConnectionState``. It lives on
+/// the connection's event loop.
+final class ConnectionEventHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let state: ConnectionState
     private let tls: Bool
+    /// NIOSSL reported a TCP FIN without close_notify; the `inputClosed` it sends next is not one.
+    private var uncleanShutdown = false
 
     init(state: ConnectionState, tls: Bool) {
         self.state = state
@@ -103,8 +116,9 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
-            // Through NIOSSL, input closes only on the collector's close_notify.
-            if tls { state.closedWithCloseNotify.store(true, ordering: .releasing) }
+            // Through NIOSSL, input closes on the collector's close_notify, or after a TCP FIN
+            // without one, which NIOSSL reports first as an unclean shutdown.
+            if tls, !uncleanShutdown { state.closedWithCloseNotify.store(true, ordering: .releasing) }
             state.peerClosed()
             state.ready.fail(ChannelError.eof)
         case TLSUserEvent.handshakeCompleted:
@@ -118,7 +132,10 @@ final class ConnectionEventHandler: ChannelInboundHandler, Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A TCP FIN without TLS close_notify: the peer closed; `inputClosed` follows.
-        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl { return }
+        if let ssl = error as? NIOSSLError, case .uncleanShutdown = ssl {
+            uncleanShutdown = true
+            return
+        }
         state.failed(TransportError.reason(error))
         state.ready.fail(error)
         context.close(promise: nil)
