@@ -49,7 +49,6 @@ let package = Package(
                 "ForwarderCore", "SQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -60,6 +59,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -118,9 +119,12 @@ let package = Package(
             name: "ForwarderRuntime",
             dependencies: [
                 "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "Outputs", "Replay",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -130,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "siem-forwarder",
             dependencies: [
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Gzip", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -186,11 +190,20 @@ let package = Package(
         // the helpers they share (temporary directories, a syslog-ng receiver, record parsers).
         .target(name: "TestSupport", dependencies: ["ForwarderCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ShimTests", dependencies: ["SQLite", "Gzip"], swiftSettings: swiftSettings),
-        .testTarget(name: "ForwarderCoreTests", dependencies: ["TestSupport", "ForwarderCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForwarderCoreTests",
+            dependencies: ["TestSupport", "ForwarderCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "ForwarderCore", "SQLite"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MonitorPollerTests",
-            dependencies: ["TestSupport", "MonitorPoller", "Journal", "ForwarderCore", "TwilioSimulator"],
+            dependencies: [
+                "TestSupport", "MonitorPoller", "Journal", "ForwarderCore", "TwilioSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -217,6 +230,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -229,6 +243,7 @@ let package = Package(
                 "TwilioSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
