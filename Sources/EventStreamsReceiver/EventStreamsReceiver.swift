@@ -25,6 +25,7 @@ public final class EventStreamsReceiver: Service, Sendable {
     let health: HealthRegistry?
     let clock: WallClock
     let logger: Logger
+    let metrics = WebhookMetrics()
     /// How long after it arrived a delivery is answered at the latest: 429 when its commit has not
     /// ended by then (Twilio gives up at 5 s).
     let responseDeadline: Duration

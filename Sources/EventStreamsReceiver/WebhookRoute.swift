@@ -2,7 +2,6 @@ import ForwarderCore
 import HTTPTypes
 import Hummingbird
 import Logging
-import Metrics
 
 /// The `POST {path}` handler: a thin shell that gathers the request's facts, asks the pure
 /// `WebhookPolicy` and `CloudEventDecoder`, and hands the events to the `IngestBatcher`.
@@ -16,13 +15,13 @@ extension EventStreamsReceiver {
         do {
             response = try await accept(request, context: context)
         } catch let rejection as WebhookRejection {
-            Counter(label: "siem_forwarder_event_streams_rejected_total", dimensions: [("reason", rejection.metricReason)]).increment()
+            metrics.rejected(reason: rejection.metricReason)
             logger.log(level: rejection.isTransient ? .debug : .notice, "Event Streams delivery refused",
                        metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)",
                                   "client": "\(context.remoteAddress?.ipAddress ?? "?")"])
             response = WebhookResponses.response(for: rejection)
         }
-        Counter(label: "siem_forwarder_event_streams_requests_total", dimensions: [("status", String(response.status.code))]).increment()
+        metrics.answered(status: response.status.code)
         return response
     }
 
