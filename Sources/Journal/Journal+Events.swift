@@ -59,15 +59,6 @@ extension Journal {
         }
     }
 
-    /// Deletes a source checkpoint (`checkpoint reset` to an empty state).
-    public func deleteCheckpoint(of source: SourceID) throws(JournalError) {
-        try write("delete the \(source) checkpoint") {
-            let delete = try statement("DELETE FROM source_state WHERE source = ?1")
-            try delete.bind(source.rawValue, at: 1)
-            _ = try delete.step()
-        }
-    }
-
     /// Released events after `sequence`, in release order.
     public func events(after sequence: Int64, limit: Int) throws(JournalError) -> [ForwardedEvent] {
         try read("read released events") {

@@ -146,25 +146,3 @@ public struct MergeKey: Hashable, Comparable, Sendable {
         (lhs.time, lhs.key) < (rhs.time, rhs.key)
     }
 }
-
-extension MergeState {
-    /// Releases from an in-memory set of pending rows (the journal does the same in SQL): every
-    /// row with `time <= releasableFrontier(now:)` (or every row, on a clean stop), in merge
-    /// order, late rows flagged. Removes the released rows from `pending`.
-    public mutating func release(from pending: inout [MergeKey], now: Timestamp, everything: Bool = false) -> [(key: MergeKey, late: Bool)] {
-        var target = releasableFrontier(now: now)
-        if everything, let newest = pending.map(\.time).max() { target = max(target, newest) }
-        var ready: [MergeKey] = []
-        pending.removeAll { row in
-            if row.time <= target {
-                ready.append(row)
-                return true
-            }
-            return false
-        }
-        ready.sort()
-        let released = ready.map { (key: $0, late: isLate($0.time)) }
-        didRelease(upTo: target)
-        return released
-    }
-}
