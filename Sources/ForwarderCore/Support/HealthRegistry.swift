@@ -92,6 +92,7 @@ public actor HealthRegistry {
         stallLimits[component] = limit
     }
 
+    /// Every component's latest report, for `/status`.
     public func snapshot() -> [HealthComponent: Status] {
         components
     }
