@@ -55,8 +55,7 @@ public enum ReplayWiring {
         }
         let client = MonitorClient(http: http, baseURL: monitor.baseURL, username: monitor.username, password: monitor.password,
                                    requestTimeout: monitor.requestTimeout)
-        let settings = ReplaySettings(stateDir: config.state.dir, pageSize: monitor.pageSize, concurrency: concurrency,
-                                      retry: Backoff(initial: monitor.retry.initial, maximum: monitor.retry.max))
+        let settings = ReplaySettings(stateDir: config.state.dir, monitor: monitor, concurrency: concurrency)
         return ReplayRunner(request: request, outputs: try outputs(config, request: request, logger: logger), client: client,
                             settings: settings, logger: logger, onDay: onDay)
     }

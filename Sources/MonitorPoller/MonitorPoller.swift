@@ -30,7 +30,7 @@ public final class MonitorPoller: Service, Sendable {
         /// The pacing a Monitor source is configured with, defaults included.
         public init(_ source: MonitorSourceConfig) {
             self.init(pageSize: source.pageSize, pollInterval: source.pollInterval, lookback: source.lookback,
-                      start: source.start, retry: Backoff(initial: source.retry.initial, maximum: source.retry.max))
+                      start: source.start, retry: source.retry.backoff)
         }
     }
 

@@ -123,3 +123,10 @@ public struct RetryConfig: Sendable, Equatable {
         self.max = max ?? .seconds(60)
     }
 }
+
+extension RetryConfig {
+    /// The back-off these limits describe.
+    public var backoff: Backoff {
+        Backoff(initial: initial, maximum: max)
+    }
+}
