@@ -4,6 +4,7 @@ import Outputs
 /// One output a replay writes to: its encoder and framer, and either files (a new set per day,
 /// each visible only once complete) or a network sink.
 public struct ReplayOutput: Sendable {
+    /// Where a replayed day goes.
     public enum Destination: Sendable {
         /// One file per day, `<directory>/twilio-replay-<yyyyMMdd>-<seq><suffix>`, gzip-compressed at
         /// `gzipLevel` (plain when nil, as the live output writes them).

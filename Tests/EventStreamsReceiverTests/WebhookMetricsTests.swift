@@ -7,6 +7,7 @@ import Testing
 struct WebhookMetricsTests {
     /// Counts the handles it is asked for and what they are incremented by, per label and dimensions.
     final class CountingFactory: MetricsFactory, Sendable {
+        /// One counter's running total.
         final class Handler: CounterHandler, Sendable {
             let value = Mutex<Int64>(0)
             func increment(by amount: Int64) { value.withLock { $0 += amount } }

@@ -6,6 +6,7 @@
 /// for in the order they were first asked for. A reader therefore asks for each of its keys whatever the
 /// file holds (a conditional key is looked up with `has` even when it turns out not to matter).
 final class ConfigMapping {
+    /// A key the file gives: where the key stands and its value.
     private struct Entry {
         var keyPosition: ConfigPosition?
         var value: ConfigNode
