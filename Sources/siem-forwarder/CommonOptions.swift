@@ -6,17 +6,27 @@ import Logging
 
 /// Options every command that reads a pipeline file shares.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: "The pipeline file (YAML).")
-    var config: String
+    @Option(name: .long, help: "The pipeline file (YAML); default: the path in SIEM_FORWARDER_CONFIG.")
+    var config: String?
 
     @Option(name: .long, help: "Log line format: json (default) or text.")
     var logFormat: LogFormat?
 
-    /// Loads and validates the pipeline file, printing every problem and exiting 1 if invalid.
-    func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
+    /// The pipeline file: `--config`, else `SIEM_FORWARDER_CONFIG` (how the container image passes it).
+    func path(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let config { return config }
+        if let path = environment["SIEM_FORWARDER_CONFIG"], !path.isEmpty { return path }
+        throw fail("Give the pipeline file with --config FILE (or the SIEM_FORWARDER_CONFIG environment variable).", code: ExitStatus.invalidInput)
+    }
+
+    /// Loads and validates the pipeline file, printing every problem and exiting 1 if invalid
+    /// (`quietly`: throwing the problems instead, for a reload that must not exit).
+    func load(environment: [String: String] = ProcessInfo.processInfo.environment, quietly: Bool = false) throws -> PipelineConfig {
+        let path = try path(environment: environment)
         do {
-            return try PipelineConfigLoader.load(path: config, environment: environment)
+            return try PipelineConfigLoader.load(path: path, environment: environment)
         } catch {
+            if quietly { throw error }
             throw fail(error.description, code: ExitStatus.invalidInput)
         }
     }
