@@ -7,6 +7,8 @@ import ForwarderRuntime
 import Foundation
 import Journal
 import Logging
+import NIOCore
+import NIOPosix
 
 /// `siem-forwarder event-streams setup|status`: the Twilio side of Event Streams — the webhook
 /// sink for `public_url`, its test and validation, and the subscription — created and checked.
@@ -160,7 +162,14 @@ struct EventStreamsContext {
         }
     }
 
+    /// Whether a forwarder answers 200 on `url`. A refused connection says no at once (the HTTP
+    /// client would retry connecting until its deadline).
     private func answers(_ url: String) async -> Bool {
+        let host = Self.urlHost(config.operations.host).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let connection = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(1)).connect(host: host, port: config.operations.port).get()
+        guard let connection else { return false }
+        try? await connection.close()
         guard let response = try? await http.execute(HTTPClientRequest(url: url), timeout: .seconds(2)) else { return false }
         _ = try? await response.body.collect(upTo: 1 << 16)
         return response.status == .ok
