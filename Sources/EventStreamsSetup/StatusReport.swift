@@ -22,12 +22,14 @@ package struct StatusReport: Sendable, Equatable {
         let webhooks = sinks.filter { $0.sinkType == "webhook" }
         let matching = webhooks.filter { $0.destination.map { PublicURLMatch.matches($0, publicURL: goal.publicURL) } == true }
         let shown: [EventStreamsSink]
+        var mismatch = false
         if let sink = matching.first(where: { $0.status == "active" }) ?? matching.first {
             shown = [sink]
             lines.append("sink \(sink.sid) (webhook, \(sink.status)): calls \(sink.destination ?? "?"), batch_events \(sink.batchEvents.map(String.init) ?? "unset")")
             lines.append("  public_url matches the URL Twilio calls, so Twilio's signatures can pass the forwarder's check.")
         } else {
             healthy = false
+            mismatch = true
             shown = webhooks.filter { $0.description == SetupGoal.sinkDescription || pathOf($0.destination) == path }
             if shown.isEmpty {
                 lines.append("no webhook sink calls public_url \(goal.publicURL) (the account has \(sinks.count) sinks); "
@@ -73,6 +75,9 @@ package struct StatusReport: Sendable, Equatable {
                     lines.append("  last test event: none has reached this forwarder (read from \(source)).")
                 }
                 switch (sink.status, validating) {
+                case ("active", .some) where mismatch:
+                    lines.append("  validated earlier with a test event this forwarder received, but with public_url as it is now "
+                                 + "Twilio's deliveries fail the signature check (see MISMATCH above).")
                 case ("active", .some):
                     lines.append("  validated: the sink is active after a test event this forwarder received, so Twilio's deliveries pass its signature check.")
                 case ("validating", _):

@@ -37,7 +37,9 @@ struct EventStreamsCommand: AsyncParsableCommand {
         func run() async throws {
             guard testTimeout >= 1 else { throw fail("--test-timeout must be at least 1 second, not \(testTimeout).", code: ExitStatus.invalidInput) }
             let context = try EventStreamsContext(options: options)
-            let source = await context.testEventSource(listening: !dryRun)
+            // A dry run never asks for a test, so the source's listener never starts; its name
+            // still says where the real run would read the test event.
+            let source = await context.testEventSource(listening: true)
             let runner = SetupRunner(client: context.client, goal: context.goal, source: source, dryRun: dryRun,
                                      testTimeout: .seconds(testTimeout)) { line in print(line); fflush(nil) }
             do {
