@@ -35,11 +35,13 @@ package enum SubscriptionChange: Sendable, Equatable {
 /// What `event-streams setup` does, decided from what Twilio has now and what the forwarder
 /// has received: a pure value, tested from tables; `SetupRunner` carries it out.
 package struct SetupPlan: Sendable, Equatable {
+    /// The sink setup uses: one Twilio has, or one it creates.
     package enum SinkChoice: Sendable, Equatable {
         case existing(EventStreamsSink)
         case create(SinkRequest)
     }
 
+    /// The subscription setup keeps in step: a new one, or changes to an existing one (none: in step).
     package enum SubscriptionChoice: Sendable, Equatable {
         case create(SubscriptionRequest)
         case update(EventStreamsSubscription, [SubscriptionChange])

@@ -113,6 +113,7 @@ package struct SinkTestListenerHandle: Sendable {
     }
 }
 
+/// The listener `JournalTestEvents` started, while it runs.
 private actor HandleBox {
     private var handle: SinkTestListenerHandle?
 

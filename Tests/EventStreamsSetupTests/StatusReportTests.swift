@@ -7,6 +7,7 @@ import Testing
 struct StatusReportTests {
     typealias T = SetupPlanTests
 
+    /// One row: what Twilio and the forwarder say, and what the report must.
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var sinks: [EventStreamsSink]
