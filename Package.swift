@@ -30,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPosix"),
+        .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
 
@@ -81,7 +82,7 @@ let package = Package(
         .target(
             name: "Outputs",
             dependencies: [
-                "ForwarderCore", "Journal", "Gzip", "CPosix",
+                "ForwarderCore", "Journal", "Gzip", "CPosix", "CNats",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -268,7 +269,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport",
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "siem-forwarder",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "Outputs", "siem-forwarder",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,8 +14,6 @@ public final class OutputService: Service, Sendable {
     let encoder: any EventEncoder
     let framer: any RecordFramer
     let sink: any RecordSink
-    /// The same sink when it needs record boundaries (UDP), else nil.
-    let datagramSink: (any DatagramSink)?
     let journal: Journal
     let wakeup: Wakeup
     let batchSize: Int
@@ -45,7 +43,6 @@ public final class OutputService: Service, Sendable {
         self.encoder = encoder
         self.framer = framer
         self.sink = sink
-        self.datagramSink = sink as? any DatagramSink
         self.journal = journal
         self.wakeup = wakeup
         self.batchSize = batchSize
@@ -167,11 +164,8 @@ public final class OutputService: Service, Sendable {
                 lengths.append(framed.writerIndex - start)
             }
             let last = events[events.count - 1]
-            if let datagramSink {
-                try await datagramSink.write(framed, lengths: lengths, through: last.sequence, now: clock.now(), commit: committer)
-            } else {
-                try await sink.write(framed, count: events.count, through: last.sequence, now: clock.now(), commit: committer)
-            }
+            let batch = RecordBatch(bytes: framed, lengths: lengths, records: events.map(RecordBatch.Record.init), through: last.sequence)
+            try await sink.write(batch, now: clock.now(), commit: committer)
             position.sequence = last.sequence
             eventsWritten.increment(by: events.count)
             bytesWritten.increment(by: framed.readableBytes)

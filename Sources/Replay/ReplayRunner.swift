@@ -358,11 +358,8 @@ public final class ReplayRunner: Sendable {
                         lengths.append(framed.writerIndex - start)
                     }
                     sequence += Int64(batch.count)
-                    if let datagrams = sink as? any DatagramSink {
-                        try await datagrams.write(framed, lengths: lengths, through: sequence, now: settings.clock.now(), commit: .discarding)
-                    } else {
-                        try await sink.write(framed, count: batch.count, through: sequence, now: settings.clock.now(), commit: .discarding)
-                    }
+                    let records = RecordBatch(bytes: framed, lengths: lengths, records: batch.map(RecordBatch.Record.init), through: sequence)
+                    try await sink.write(records, now: settings.clock.now(), commit: .discarding)
                 }
             }
             try await sink.finish(now: settings.clock.now(), commit: .discarding)

@@ -1,0 +1,79 @@
+import ForwarderCore
+import Journal
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Publishes each record to a JetStream stream with its dedup key as `Nats-Msg-Id`, and commits
+/// the output's position only once JetStream acknowledged every record up to it. A crash or a
+/// lost acknowledgement sends the batch again; the stream's duplicate window drops what it
+/// already stored, so the stream holds each event once. The blocking C client runs on NIO's
+/// thread pool, one call at a time.
+public actor NATSSink: RecordSink {
+    private let name: String
+    private let settings: NATSSettings
+    private let logger: Logger
+    private var connection: NATSConnection?
+
+    public init(name: String, settings: NATSSettings, logger: Logger) {
+        self.name = name
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Nothing to undo: what reached the stream before a crash is deduplicated when resent.
+    /// Connects and checks the stream once, so a missing stream is reported at start.
+    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+        let connection = try await connected()
+        let window: Duration
+        do {
+            window = try await NIOThreadPool.singleton.runIfActive { try connection.duplicateWindow() }
+        } catch let error as NATSError {
+            throw error.for(output: name)
+        }
+        logger.info("Output \(name) publishes to JetStream stream \(settings.stream)", metadata: [
+            "servers": "\(settings.servers.joined(separator: ","))", "duplicate_window_s": "\(window.secondsDouble)",
+        ])
+        return position
+    }
+
+    /// A message sink needs each record's boundaries and key: only the batch form can be sent.
+    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+        guard count > 0 else { return }
+        throw NATSError(action: "publish \(count) records given without their boundaries and keys", reason: "only a RecordBatch can be published", output: name)
+    }
+
+    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+        guard batch.count > 0 else { return }
+        let connection = try await connected()
+        do {
+            try await NIOThreadPool.singleton.runIfActive { try connection.publish(batch) }
+        } catch let error as NATSError {
+            throw error.for(output: name)
+        }
+        try await commit(.position(OutputPosition(sequence: batch.through)))
+    }
+
+    public func tick(now: Timestamp, commit: OutputCommitter) async throws {}
+
+    public func nextDeadline() async -> Timestamp? { nil }
+
+    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+        guard let connection else { return }
+        self.connection = nil
+        try? await NIOThreadPool.singleton.runIfActive { connection.close() }
+    }
+
+    private func connected() async throws -> NATSConnection {
+        if let connection { return connection }
+        let settings = self.settings
+        let opened: NATSConnection
+        do {
+            opened = try await NIOThreadPool.singleton.runIfActive { try NATSConnection(settings) }
+        } catch let error as NATSError {
+            throw error.for(output: name)
+        }
+        connection = opened
+        return opened
+    }
+}
