@@ -103,6 +103,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EventStreamsSetup",
+            dependencies: [
+                "ForwarderCore", "Journal", "EventStreamsReceiver",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TwilioSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -132,7 +143,11 @@ let package = Package(
             name: "siem-forwarder",
             dependencies: [
                 "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
+                "EventStreamsSetup", "EventStreamsReceiver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -230,6 +245,15 @@ let package = Package(
                 "TwilioSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EventStreamsSetupTests",
+            dependencies: [
+                "TestSupport", "EventStreamsSetup", "ForwarderCore", "TwilioSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -71,7 +71,7 @@ extension MonitorSourceConfig {
             && text.dropFirst(prefix.count).allSatisfy { $0.isASCII && $0.isHexDigit }
     }
 
-    private static func trimmingTrailingSlashes(_ url: String) -> String {
+    static func trimmingTrailingSlashes(_ url: String) -> String {
         var url = Substring(url)
         while url.hasSuffix("/") { url = url.dropLast() }
         return String(url)
@@ -82,7 +82,7 @@ extension EventStreamsSourceConfig {
     static let keys = [
         "path", "public_url", "auth_token", "auth_token_file", "insecure_skip_signature", "max_body_bytes",
         "allowed_delay", "basic_auth", "allow_cidrs", "max_pending_requests",
-    ]
+    ] + EventStreamsSetupConfig.keys
 
     static func read(_ mapping: ConfigMapping) -> EventStreamsSourceConfig? {
         let defaults = EventStreamsSourceConfig()
@@ -124,7 +124,8 @@ extension EventStreamsSourceConfig {
             allowedDelay: mapping.duration("allowed_delay") ?? defaults.allowedDelay,
             basicAuth: basicAuth,
             allowCIDRs: readCIDRs(mapping),
-            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max) ?? defaults.maxPendingRequests)
+            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max) ?? defaults.maxPendingRequests,
+            setup: EventStreamsSetupConfig.read(mapping))
     }
 
     private static func readCIDRs(_ mapping: ConfigMapping) -> [String] {
