@@ -104,6 +104,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EventStreamsSetup",
+            dependencies: [
+                "ForwarderCore", "Journal", "EventStreamsReceiver",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TwilioSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -135,8 +146,12 @@ let package = Package(
         .executableTarget(
             name: "siem-forwarder",
             dependencies: [
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Gzip", "Replay",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "Gzip", "Replay",
+                "EventStreamsSetup", "EventStreamsReceiver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -245,6 +260,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EventStreamsSetupTests",
+            dependencies: [
+                "TestSupport", "EventStreamsSetup", "ForwarderCore", "TwilioSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -260,7 +284,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport",
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "siem-forwarder",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "Outputs", "siem-forwarder",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// The Event Streams webhook receiver: `POST {path}` on the forwarder's listener validates each
 /// delivery (address, content type, size, Basic auth, `X-Twilio-Signature`, `bodySHA256`),
 /// decodes its CloudEvents, stores them in the journal with group commit, and answers 200 only
-/// once they are durable.
+/// once they are durable. Sink test events (`com.twilio.eventstreams.test-event`) are stored
+/// apart, for `event-streams setup` and `status`, and not forwarded.
 ///
 /// As a `Service` it reports the source's watermark every 500 ms: now − `allowed_delay`, held back
 /// to the receipt of the oldest delivery still being stored. Put it after the HTTP server in the
@@ -21,6 +22,7 @@ public final class EventStreamsReceiver: Service, Sendable {
     let policy: WebhookPolicy
     let admission: DeliveryAdmission
     let batcher: IngestBatcher
+    let journal: Journal
     let reporter: any WatermarkReporter
     let health: HealthRegistry?
     let clock: WallClock
@@ -43,6 +45,7 @@ public final class EventStreamsReceiver: Service, Sendable {
         self.policy = WebhookPolicy(config: config)
         self.admission = DeliveryAdmission(limit: config.maxPendingRequests, clock: clock)
         self.batcher = IngestBatcher(journal: journal, reporter: reporter, health: health, logger: logger)
+        self.journal = journal
         self.reporter = reporter
         self.health = health
         self.clock = clock

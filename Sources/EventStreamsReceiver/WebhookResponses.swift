@@ -41,6 +41,8 @@ struct WebhookRejection: Error, Sendable, Equatable {
     static func malformed(_ error: CloudEventDecodingError) -> Self {
         .init(.badRequest, "malformed", error.reason)
     }
+    static let notRunning = Self(.serviceUnavailable, "not_running",
+        "the forwarder is not running (only a sink test event is taken now); retry shortly")
     static let journal = Self(.serviceUnavailable, "journal", "the events could not be stored; retry shortly")
     static let commitTimeout = Self(.tooManyRequests, "commit_timeout",
         "storing the events is taking too long; they may be stored already, retry shortly")

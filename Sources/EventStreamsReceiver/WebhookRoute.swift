@@ -51,11 +51,23 @@ extension EventStreamsReceiver {
         } catch {
             throw WebhookRejection.malformed(error)
         }
+        let (tests, forwarded) = SinkTestEvent.separate(events, receivedAt: receivedAt)
+        if !tests.isEmpty {
+            do {
+                try await journal.recordSinkTestEvents(tests)
+            } catch {
+                throw WebhookRejection.journal
+            }
+            for test in tests {
+                logger.info("Event Streams sink test event received", metadata: ["test_id": "\(test.testID)"])
+            }
+            if forwarded.isEmpty { return WebhookResponses.accepted(IngestOutcome(inserted: tests.count, duplicates: 0)) }
+        }
         placeHandedToCommit = true
         do {
             let remaining = max(.zero, responseDeadline - (ContinuousClock.now - arrived))
             let outcome = try await ResponseDeadline.run(within: remaining) { [batcher] in
-                try await batcher.ingest(events, receivedAt: receivedAt)
+                try await batcher.ingest(forwarded, receivedAt: receivedAt)
             } whenDone: { [admission] in
                 admission.leave(ticket)
             }

@@ -114,6 +114,7 @@ public enum PipelineBuilder {
         if let admin = ForwarderHTTPServer.adminGroup(on: operationsRouter, token: config.admin.token) {
             let replays = ReplayManager(config: config, clock: options.clock, logger: logger.with(source: "replay"))
             replays.addRoutes(to: admin)
+            EventStreamsAdminRoutes.add(to: admin, journal: journal)
             services.append(.init(service: replays, successTerminationBehavior: .ignore))
         }
         ForwarderHTTPServer.addOperationalRoutes(

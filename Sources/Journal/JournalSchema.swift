@@ -114,6 +114,16 @@ enum JournalSchema {
         ALTER TABLE output_files ADD COLUMN inode INTEGER;
         ALTER TABLE output_files ADD COLUMN birth_ns INTEGER;
         """,
+        // v4: Event Streams sink test events, kept apart from the forwarded events (every one has
+        // the same CloudEvent id), so `event-streams setup` and `status` can read their test ids.
+        """
+        CREATE TABLE sink_test_events (
+            id INTEGER PRIMARY KEY,
+            test_id TEXT NOT NULL,
+            time_ms INTEGER,
+            received_ms INTEGER NOT NULL
+        );
+        """,
     ]
 
     static var currentVersion: Int32 { Int32(migrations.count) }

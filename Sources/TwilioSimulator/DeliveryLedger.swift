@@ -3,10 +3,11 @@ import Synchronization
 /// The record of every Event Streams delivery: the CloudEvents generated, the body each
 /// delivery sends, its attempts and outcome; and the waiters for "everything settled".
 final class DeliveryLedger: Sendable {
-    /// A delivery ready to send: the exact body and its number.
+    /// A delivery ready to send: the exact body, its number and where it goes.
     struct Delivery: Sendable {
         var number: Int
         var body: [UInt8]
+        var target: WebhookURL
     }
 
     enum Outcome: Sendable { case pending, acknowledged, discarded, abandoned }
@@ -24,12 +25,16 @@ final class DeliveryLedger: Sendable {
         var eventDelivery: [Int] = []
         var deliveries: [DeliveryState] = []
         var unsettled = 0
+        /// Generated events that no subscription selected, so were never sent.
+        var unsubscribed = 0
         var settledWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state: Mutex<State>
+    private let accountSid: String
 
     init(seed: UInt64, accountSid: String) {
+        self.accountSid = accountSid
         state = Mutex(State(generator: CloudEventGenerator(seed: seed, accountSid: accountSid)))
     }
 
@@ -38,35 +43,49 @@ final class DeliveryLedger: Sendable {
         state.withLock { $0.generator.nextPlan() }
     }
 
-    /// Generates and registers the deliveries for a plan (a burst gives several).
-    func makeDeliveries(plan: CloudEventGenerator.Plan, nowMs: Int64) -> [Delivery] {
+    /// Generates the events of a plan (a burst gives several groups) and registers the
+    /// deliveries `routing` makes of them.
+    func makeDeliveries(plan: CloudEventGenerator.Plan, nowMs: Int64, routing: DeliveryRouting) -> [Delivery] {
         state.withLock { state in
             switch plan {
             case .single:
-                return [register(&state, events: state.generator.makeEvents(count: 1, nowMs: nowMs), batched: false)]
+                return route(&state, state.generator.makeEvents(count: 1, nowMs: nowMs), batched: false, routing: routing)
             case .batch(let size):
-                return [register(&state, events: state.generator.makeEvents(count: size, nowMs: nowMs), batched: true)]
+                return route(&state, state.generator.makeEvents(count: size, nowMs: nowMs), batched: true, routing: routing)
             case .burst:
-                return state.generator.makeBurst(nowMs: nowMs).map { register(&state, events: $0, batched: true) }
+                return state.generator.makeBurst(nowMs: nowMs).flatMap { route(&state, $0, batched: true, routing: routing) }
             }
         }
     }
 
-    /// `events` events as one batched delivery, or as that many single-event deliveries.
-    func makeDeliveries(events: Int, batched: Bool, nowMs: Int64) -> [Delivery] {
+    /// `events` events as one batched delivery, or as that many single-event deliveries, routed.
+    func makeDeliveries(events: Int, batched: Bool, nowMs: Int64, routing: DeliveryRouting) -> [Delivery] {
         state.withLock { state in
             let count = max(1, events)
             if batched {
-                let generated = state.generator.makeEvents(count: count, nowMs: nowMs)
-                return [register(&state, events: generated, batched: true)]
+                return route(&state, state.generator.makeEvents(count: count, nowMs: nowMs), batched: true, routing: routing)
             }
-            return (0..<count).map { _ in
-                register(&state, events: state.generator.makeEvents(count: 1, nowMs: nowMs), batched: false)
+            return (0..<count).flatMap { _ in
+                route(&state, state.generator.makeEvents(count: 1, nowMs: nowMs), batched: false, routing: routing)
             }
         }
     }
 
-    private func register(_ state: inout State, events: [CloudEvent], batched: Bool) -> Delivery {
+    /// The delivery of a sink test: the test event alone, in an array when the sink batches.
+    func makeTestDelivery(testID: String, target: WebhookURL, batched: Bool, nowMs: Int64) -> Delivery {
+        state.withLock { state in
+            let event = CloudEvent.sinkTest(testID: testID, accountSid: accountSid, nowMs: nowMs)
+            return register(&state, events: [event], batched: batched, target: target)
+        }
+    }
+
+    private func route(_ state: inout State, _ events: [CloudEvent], batched: Bool, routing: DeliveryRouting) -> [Delivery] {
+        let (requests, unsubscribed) = routing.plan(events, batched: batched)
+        state.unsubscribed += unsubscribed
+        return requests.map { register(&state, events: $0.events, batched: $0.batched, target: $0.target) }
+    }
+
+    private func register(_ state: inout State, events: [CloudEvent], batched: Bool, target: WebhookURL) -> Delivery {
         let number = state.deliveries.count
         let start = state.events.count
         state.events.append(contentsOf: events)
@@ -84,7 +103,7 @@ final class DeliveryLedger: Sendable {
         } else {
             body = events.first?.json ?? []
         }
-        return Delivery(number: number, body: body)
+        return Delivery(number: number, body: body, target: target)
     }
 
     func recordAttempt(_ number: Int) {
@@ -164,8 +183,8 @@ final class DeliveryLedger: Sendable {
         }
     }
 
-    /// (sent, acknowledged, discarded, attempts, cloud events).
-    func counters() -> (sent: Int, acknowledged: Int, discarded: Int, attempts: Int, events: Int) {
+    /// (sent, acknowledged, discarded, attempts, cloud events, events no subscription selected).
+    func counters() -> (sent: Int, acknowledged: Int, discarded: Int, attempts: Int, events: Int, unsubscribed: Int) {
         state.withLock { state in
             var sent = 0, acknowledged = 0, discarded = 0, attempts = 0
             for delivery in state.deliveries {
@@ -174,7 +193,7 @@ final class DeliveryLedger: Sendable {
                 if delivery.outcome == .discarded { discarded += 1 }
                 attempts += delivery.attempts
             }
-            return (sent, acknowledged, discarded, attempts, state.events.count)
+            return (sent, acknowledged, discarded, attempts, state.events.count, state.unsubscribed)
         }
     }
 }

@@ -1,5 +1,7 @@
 /// The Event Streams side: a generator loop that paces deliveries to an events-per-minute rate,
 /// and a dispatcher that sends queued deliveries, a few at a time, each with its own retries.
+/// `routing` says, at the moment events are made, where they go (the configured webhook URL, or
+/// the sinks the Events API's subscriptions select).
 final class EventStreamsService: Sendable {
     static let maxConcurrentDeliveries = 4
 
@@ -8,11 +10,14 @@ final class EventStreamsService: Sendable {
     private let sender: WebhookSender
     private let clock: SimulatorClock
     private let seed: UInt64
+    let routing: @Sendable () -> DeliveryRouting
     private let queue: AsyncStream<DeliveryLedger.Delivery>
     private let queueInput: AsyncStream<DeliveryLedger.Delivery>.Continuation
 
-    init(ledger: DeliveryLedger, sender: WebhookSender, clock: SimulatorClock, seed: UInt64) {
+    init(ledger: DeliveryLedger, sender: WebhookSender, clock: SimulatorClock, seed: UInt64,
+         routing: @escaping @Sendable () -> DeliveryRouting) {
         self.ledger = ledger
+        self.routing = routing
         self.sender = sender
         self.clock = clock
         self.seed = seed
@@ -57,8 +62,9 @@ final class EventStreamsService: Sendable {
             } catch {
                 return
             }
-            guard !gate.isPaused, !Task.isCancelled else { continue }
-            enqueue(ledger.makeDeliveries(plan: plan, nowMs: clock.nowMs()))
+            let routing = routing()
+            guard !gate.isPaused, !Task.isCancelled, routing.hasTargets else { continue }
+            enqueue(ledger.makeDeliveries(plan: plan, nowMs: clock.nowMs(), routing: routing))
         }
     }
 

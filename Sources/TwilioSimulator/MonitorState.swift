@@ -107,6 +107,11 @@ final class MonitorState: Sendable {
         state.withLock { $0.credentialsRevoked = revoked }
     }
 
+    /// Whether ``setCredentialsRevoked(_:)`` revoked the credentials.
+    var credentialsRevoked: Bool {
+        state.withLock { $0.credentialsRevoked }
+    }
+
     func countUnauthorized() {
         state.withLock { $0.counters.unauthorizedRequests += 1 }
     }

@@ -60,4 +60,5 @@ enum RandomStream {
     static let webhookTiming: UInt64 = 7
     static let retryJitter: UInt64 = 8
     static let latency: UInt64 = 9
+    static let eventsAPI: UInt64 = 10
 }

@@ -24,8 +24,39 @@ public struct SimulatorStats: Sendable, Codable, Equatable {
     public var deliveriesDiscarded: Int
     /// HTTP attempts over all deliveries, retries included.
     public var deliveryAttempts: Int
-    /// CloudEvents generated.
+    /// CloudEvents generated and sent (sink test events included).
     public var cloudEventsGenerated: Int
+    /// CloudEvents generated that no subscription selected, so were never sent.
+    public var cloudEventsUnsubscribed: Int = 0
+    /// Every Events API request (`/v1/Sinks`, `/v1/Subscriptions`, `/v1/Types`), refused ones included.
+    public var eventsAPIRequests: Int = 0
+    /// Events API requests that could change something (POST, DELETE).
+    public var eventsAPIWrites: Int = 0
+}
+
+/// The Events API's state: sinks and subscriptions, as tests read it.
+public struct SimulatedEventStreamsSetup: Sendable, Equatable {
+    public var sinks: [SimulatedSink]
+    public var subscriptions: [SimulatedSubscription]
+}
+
+/// One sink of the Events API.
+public struct SimulatedSink: Sendable, Equatable {
+    public var sid: String
+    /// `initialized`, `validating`, `active` or `failed`.
+    public var status: String
+    /// A webhook sink's URL as requested (without any `user:pass@`).
+    public var destination: String?
+    public var batchEvents: Bool
+    public var description: String
+}
+
+/// One subscription of the Events API, with its types and their schema versions.
+public struct SimulatedSubscription: Sendable, Equatable {
+    public var sid: String
+    public var sinkSid: String
+    public var types: [String: Int]
+    public var receiveEventsFromSubaccounts: Bool
 }
 
 /// One CloudEvent the simulator generated for Event Streams, and what became of it.

@@ -93,7 +93,7 @@ extension TwilioSimulator {
     }
 
     public func stats() async -> SimulatorStats {
-        TwilioSimulator.makeStats(monitor: monitor, ledger: ledger)
+        TwilioSimulator.makeStats(monitor: monitor, ledger: ledger, eventsAPI: eventsAPI)
     }
 
     /// Zeroes the Monitor request and fault counters.
@@ -101,7 +101,8 @@ extension TwilioSimulator {
         monitor.resetCounters()
     }
 
-    static func makeStats(monitor: MonitorState, ledger: DeliveryLedger) -> SimulatorStats {
+    static func makeStats(monitor: MonitorState, ledger: DeliveryLedger, eventsAPI: EventsAPIState) -> SimulatorStats {
+        let events = eventsAPI.counters()
         let counters = monitor.counters()
         let visibility = monitor.visibility(nowMs: monitor.clock.nowMs())
         let deliveries = ledger.counters()
@@ -113,15 +114,16 @@ extension TwilioSimulator {
             visibleEvents: visibility.visible, pendingEvents: visibility.pending,
             deliveriesSent: deliveries.sent, deliveriesAcknowledged: deliveries.acknowledged,
             deliveriesDiscarded: deliveries.discarded, deliveryAttempts: deliveries.attempts,
-            cloudEventsGenerated: deliveries.events
+            cloudEventsGenerated: deliveries.events, cloudEventsUnsubscribed: deliveries.unsubscribed,
+            eventsAPIRequests: events.requests, eventsAPIWrites: events.writes
         )
     }
 
     // MARK: Event Streams control
 
     /// Pauses the background delivery generator (explicit ``sendDelivery(events:batched:)`` still sends).
-    public func pauseDeliveries() async { streams?.gate.pause() }
-    public func resumeDeliveries() async { streams?.gate.resume() }
+    public func pauseDeliveries() async { streams.gate.pause() }
+    public func resumeDeliveries() async { streams.gate.resume() }
 
     /// Every CloudEvent generated so far, with the outcome of the delivery that carried it.
     public func deliveries() async -> [SimulatedDelivery] { ledger.snapshot() }
@@ -130,9 +132,30 @@ extension TwilioSimulator {
     public func waitUntilDeliveriesSettled() async { await ledger.waitUntilSettled() }
 
     /// Enqueues a delivery now: `events` CloudEvents in one JSON array when `batched`, otherwise
-    /// that many single-object deliveries. Does nothing without a ``SimulatorConfiguration/webhookURL``.
+    /// that many single-object deliveries, to the ``SimulatorConfiguration/webhookURL`` while no
+    /// subscription exists; once one does, each active sink gets the events of its subscribed
+    /// types (batched or not as the sink says) and the rest are not sent. Without a webhook URL
+    /// and without subscriptions it does nothing.
     public func sendDelivery(events: Int, batched: Bool) async {
-        guard let streams else { return }
-        streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: monitor.clock.nowMs()))
+        let routing = streams.routing()
+        guard routing.hasTargets else { return }
+        streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: monitor.clock.nowMs(), routing: routing))
+    }
+
+    /// The Events API's sinks and subscriptions now.
+    public func eventStreamsSetup() async -> SimulatedEventStreamsSetup {
+        eventsAPI.read { store in
+            SimulatedEventStreamsSetup(
+                sinks: store.sinks.map { sink in
+                    SimulatedSink(sid: sink.sid, status: sink.status.rawValue, destination: sink.destination?.requestURL,
+                                  batchEvents: sink.batchEvents, description: sink.description)
+                },
+                subscriptions: store.subscriptions.map { subscription in
+                    SimulatedSubscription(
+                        sid: subscription.sid, sinkSid: subscription.sinkSid,
+                        types: Dictionary(uniqueKeysWithValues: subscription.types.map { ($0.type, $0.schemaVersion) }),
+                        receiveEventsFromSubaccounts: subscription.receiveEventsFromSubaccounts)
+                })
+        }
     }
 }

@@ -6,8 +6,10 @@ import ServiceLifecycle
 import Synchronization
 
 /// A local stand-in for Twilio: the Monitor Events REST API (`/v1/Events`) over a
-/// deterministic history plus live events, Event Streams webhook deliveries, injected faults,
-/// and ground-truth routes under `/simulator/` for tests.
+/// deterministic history plus live events, the Events API that sets Event Streams up
+/// (`/v1/Sinks`, `/v1/Subscriptions`, `/v1/Types`), Event Streams webhook deliveries (to the
+/// configured webhook URL, or to the subscribed sinks once a subscription exists), injected
+/// faults, and ground-truth routes under `/simulator/` for tests.
 ///
 /// ```swift
 /// var configuration = SimulatorConfiguration()
@@ -25,8 +27,9 @@ public final class TwilioSimulator: Sendable {
 
     let monitor: MonitorState
     let ledger: DeliveryLedger
-    let streams: EventStreamsService?
-    private let client: HTTPClient?
+    let streams: EventStreamsService
+    let eventsAPI: EventsAPIState
+    private let client: HTTPClient
     private let logger: Logger
     private let lifecycle: Mutex<Lifecycle>
 
@@ -41,7 +44,7 @@ public final class TwilioSimulator: Sendable {
 
     private init(
         baseURL: String, port: Int, configuration: SimulatorConfiguration, monitor: MonitorState,
-        ledger: DeliveryLedger, streams: EventStreamsService?, client: HTTPClient?, logger: Logger,
+        ledger: DeliveryLedger, streams: EventStreamsService, eventsAPI: EventsAPIState, client: HTTPClient, logger: Logger,
         serverGroup: ServiceGroup, serverTask: Task<Void, Never>
     ) {
         self.baseURL = baseURL
@@ -50,6 +53,7 @@ public final class TwilioSimulator: Sendable {
         self.monitor = monitor
         self.ledger = ledger
         self.streams = streams
+        self.eventsAPI = eventsAPI
         self.client = client
         self.logger = logger
         self.lifecycle = Mutex(Lifecycle(serverTask: serverTask, serverGroup: serverGroup))
@@ -72,16 +76,35 @@ public final class TwilioSimulator: Sendable {
         let monitor = MonitorState(store: store, catalog: catalog, clock: clock, configuration: configuration)
         let ledger = DeliveryLedger(seed: configuration.seed, accountSid: configuration.accountSid)
         let base = BaseURLBox()
+        let eventsAPI = EventsAPIState(seed: configuration.seed)
+
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(5))
+        clientConfiguration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        let sender = WebhookSender(
+            authToken: configuration.webhookAuthToken ?? configuration.authToken,
+            basicAuth: configuration.webhookBasicAuth, client: client, ledger: ledger,
+            seed: configuration.seed, logger: logger
+        )
+        let streams = EventStreamsService(ledger: ledger, sender: sender, clock: clock, seed: configuration.seed) {
+            eventsAPI.routing(fallback: webhookTarget)
+        }
 
         let router = Router(context: SimulatorRequestContext.self)
         let concurrency = configuration.maxConcurrentRequests.map(ConcurrencyLimit.init(limit:))
+        EventsAPIRoutes(
+            state: eventsAPI, monitor: monitor, base: base,
+            auth: TwilioBasicAuth(accountSid: configuration.accountSid, authToken: configuration.authToken),
+            streams: streams, ledger: ledger
+        ).register(on: router)
         MonitorRoutes(
             state: monitor, base: base, accountSid: configuration.accountSid, authToken: configuration.authToken,
             precision: configuration.filterPrecision, slowResponseDelay: configuration.slowResponseDelay,
             latency: configuration.latency, concurrency: concurrency, jitter: LatencyJitter(seed: configuration.seed)
         ).register(on: router)
         SimulatorRoutes(state: monitor, ledger: ledger, base: base) {
-            TwilioSimulator.makeStats(monitor: monitor, ledger: ledger)
+            TwilioSimulator.makeStats(monitor: monitor, ledger: ledger, eventsAPI: eventsAPI)
         }.register(on: router)
 
         let ready = StartupSignal()
@@ -110,39 +133,22 @@ public final class TwilioSimulator: Sendable {
         } catch {
             await serverGroup.triggerGracefulShutdown()
             await serverTask.value
+            try? await client.shutdown()
             throw error
         }
         let baseURL = "http://\(urlHost(configuration.host)):\(boundPort)"
         base.set(baseURL, catalog: catalog)
 
-        var streams: EventStreamsService?
-        var client: HTTPClient?
-        if let target = webhookTarget {
-            var clientConfiguration = HTTPClient.Configuration()
-            clientConfiguration.timeout = .init(connect: .seconds(5), read: .seconds(5))
-            clientConfiguration.redirectConfiguration = .disallow
-            let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
-            client = httpClient
-            let sender = WebhookSender(
-                target: target, authToken: configuration.webhookAuthToken ?? configuration.authToken,
-                basicAuth: configuration.webhookBasicAuth, client: httpClient, ledger: ledger,
-                seed: configuration.seed, logger: logger
-            )
-            streams = EventStreamsService(ledger: ledger, sender: sender, clock: clock, seed: configuration.seed)
-        }
-
         let simulator = TwilioSimulator(
             baseURL: baseURL, port: boundPort, configuration: configuration, monitor: monitor, ledger: ledger,
-            streams: streams, client: client, logger: logger, serverGroup: serverGroup, serverTask: serverTask
+            streams: streams, eventsAPI: eventsAPI, client: client, logger: logger, serverGroup: serverGroup, serverTask: serverTask
         )
         var tasks: [Task<Void, Never>] = []
         let live = LiveEventGenerator(state: monitor, eventsPerMinute: configuration.eventsPerMinute, seed: configuration.seed)
         tasks.append(Task { await live.run() })
-        if let streams {
-            tasks.append(Task { await streams.runDispatcher() })
-            let rate = configuration.webhookEventsPerMinute
-            tasks.append(Task { await streams.runGenerator(eventsPerMinute: rate) })
-        }
+        tasks.append(Task { await streams.runDispatcher() })
+        let rate = configuration.webhookEventsPerMinute
+        tasks.append(Task { await streams.runGenerator(eventsPerMinute: rate) })
         simulator.lifecycle.withLock { $0.backgroundTasks = tasks }
         logger.info("Twilio simulator listening", metadata: [
             "base_url": "\(baseURL)", "history_events": "\(store.count)", "seed": "\(configuration.seed)",
@@ -178,13 +184,13 @@ public final class TwilioSimulator: Sendable {
             return
         case .stop(let serverTask, let serverGroup, let tasks):
             monitor.releaseWaiters()
-            streams?.finish()
+            streams.finish()
             tasks.forEach { $0.cancel() }
             ledger.abandonPending()
             for task in tasks { await task.value }
             await serverGroup?.triggerGracefulShutdown()
             await serverTask?.value
-            try? await client?.shutdown()
+            try? await client.shutdown()
             let waiters = lifecycle.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.stopped = true
                 defer { state.stopWaiters = [] }

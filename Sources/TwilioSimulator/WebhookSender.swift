@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Logging
 import NIOCore
 
-/// Sends one Event Streams delivery the way Twilio does: signed (`bodySHA256` in the URL,
+/// Sends one Event Streams delivery to its target the way Twilio does: signed (`bodySHA256` in the URL,
 /// `X-Twilio-Signature` over that URL), Basic auth when the sink URL carried credentials,
 /// 5 s per attempt, retried on 429, 5xx, timeouts and connection errors with exponential
 /// backoff and jitter (same body, same event ids), dropped on any other 4xx.
@@ -19,7 +19,6 @@ struct WebhookSender: Sendable {
     /// Twilio gives up on a delivery after about four hours of retries.
     static let retryWindow: Duration = .seconds(4 * 3600)
 
-    var target: WebhookURL
     var authToken: String
     var basicAuth: BasicAuthCredentials?
     var client: HTTPClient
@@ -29,7 +28,7 @@ struct WebhookSender: Sendable {
 
     /// Delivers until acknowledged, discarded, out of retry window, or cancelled.
     func deliver(_ delivery: DeliveryLedger.Delivery) async {
-        let url = TwilioSignature.urlWithBodyHash(target.requestURL, body: delivery.body)
+        let url = TwilioSignature.urlWithBodyHash(delivery.target.requestURL, body: delivery.body)
         let signature = TwilioSignature.sign(url: url, authToken: authToken)
         var jitter = SplitMix64(seed: seed, stream: RandomStream.retryJitter, index: UInt64(delivery.number))
         let started = ContinuousClock.now
@@ -79,7 +78,7 @@ struct WebhookSender: Sendable {
         request.headers.add(name: "X-Twilio-Signature", value: signature)
         request.headers.add(name: "User-Agent", value: "TwilioProxy/1.1")
         request.headers.add(name: "I-Twilio-Idempotency-Token", value: "sim-\(seed)-\(delivery.number)")
-        if let credentials = target.credentials ?? basicAuth {
+        if let credentials = delivery.target.credentials ?? basicAuth {
             request.headers.add(name: "Authorization", value: credentials.headerValue)
         }
         request.body = .bytes(delivery.body)

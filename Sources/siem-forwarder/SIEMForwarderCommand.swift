@@ -9,7 +9,7 @@ struct SIEMForwarderCommand: AsyncParsableCommand {
         commandName: "siem-forwarder",
         abstract: "Forward Twilio Monitor Events and Event Streams deliveries to SIEM outputs.",
         version: ForwarderVersion.current,
-        subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CheckpointCommand.self, SimulateCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CheckpointCommand.self, EventStreamsCommand.self, SimulateCommand.self, DemoCommand.self]
     )
 }
 

@@ -85,6 +85,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulator = try await TwilioSimulator.start(configuration, logger: logger)
         print("Twilio simulator listening on \(simulator.baseURL)")
         print("  Monitor API:   \(simulator.baseURL)/v1/Events  (Basic auth \(accountSid) / \(authToken))")
+        print("  Events API:    \(simulator.baseURL)/v1/Sinks, /v1/Subscriptions, /v1/Types  (same credentials; events_api_url for event-streams setup)")
         print("  ground truth:  \(simulator.baseURL)/simulator/events, /simulator/deliveries, /simulator/stats")
         if let webhookURL { print("  deliveries to: \(webhookURL)") }
         if configuration.faults != .none { print("  faults:        \(configuration.faults)") }

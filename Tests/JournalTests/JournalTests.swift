@@ -33,7 +33,7 @@ struct JournalTests {
         #expect(try await reopened.checkpoint(of: .monitor) == Array("c1".utf8))
         await reopened.close()
         let db = try SQLiteConnection(path: dir.path + "/journal.sqlite")
-        #expect(try db.userVersion == 3)
+        #expect(try db.userVersion == 4)
     }
 
     @Test("a version 1 journal (release state in the event rows) migrates with every row, release and position intact")

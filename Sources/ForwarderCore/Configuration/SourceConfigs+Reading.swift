@@ -59,7 +59,7 @@ extension MonitorSourceConfig {
             && text.dropFirst(prefix.count).allSatisfy { $0.isASCII && $0.isHexDigit }
     }
 
-    private static func trimmingTrailingSlashes(_ url: String) -> String {
+    static func trimmingTrailingSlashes(_ url: String) -> String {
         var url = Substring(url)
         while url.hasSuffix("/") { url = url.dropLast() }
         return String(url)
@@ -109,7 +109,8 @@ extension EventStreamsSourceConfig {
             maxBodyBytes: maxBodyBytes, allowedDelay: allowedDelay,
             basicAuth: basicAuth,
             allowCIDRs: readCIDRs(mapping),
-            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max))
+            maxPendingRequests: mapping.int("max_pending_requests", in: 1...Int.max),
+            setup: EventStreamsSetupConfig.read(mapping))
     }
 
     private static func readCIDRs(_ mapping: ConfigMapping) -> [CIDRBlock] {

@@ -73,11 +73,13 @@ public struct EventStreamsSourceConfig: Sendable, Equatable {
     public var allowCIDRs: [CIDRBlock]
     /// Deliveries waiting to be journaled before new ones are answered 429.
     public var maxPendingRequests: Int
+    /// What `event-streams setup` creates at Twilio for this receiver.
+    public var setup: EventStreamsSetupConfig
 
     /// An argument left nil takes its default, which is written here and nowhere else.
     public init(path: String? = nil, publicURL: String? = nil, authToken: String? = nil, insecureSkipSignature: Bool? = nil,
                 maxBodyBytes: Int? = nil, allowedDelay: Duration? = nil, basicAuth: BasicAuthConfig? = nil,
-                allowCIDRs: [CIDRBlock]? = nil, maxPendingRequests: Int? = nil) {
+                allowCIDRs: [CIDRBlock]? = nil, maxPendingRequests: Int? = nil, setup: EventStreamsSetupConfig? = nil) {
         self.path = path ?? "/webhooks/event-streams"
         self.publicURL = publicURL
         self.authToken = authToken
@@ -87,6 +89,52 @@ public struct EventStreamsSourceConfig: Sendable, Equatable {
         self.basicAuth = basicAuth
         self.allowCIDRs = allowCIDRs ?? []
         self.maxPendingRequests = maxPendingRequests ?? 256
+        self.setup = setup ?? EventStreamsSetupConfig()
+    }
+}
+
+/// The Twilio side of Event Streams that `siem-forwarder event-streams setup` creates and
+/// `status` checks: a webhook sink for `public_url`, and one subscription to these types.
+public struct EventStreamsSetupConfig: Sendable, Equatable {
+    /// The event types to subscribe the sink to (`subscribe`), in order, each type once.
+    public var subscribe: [EventTypeSubscription]
+    /// The Events API's base URL (`events_api_url`), without a trailing slash.
+    public var eventsAPIURL: String
+    /// Basic-auth user for the Events API (account SID or API key SID); nil: borrow `sources.monitor`'s.
+    public var username: String?
+    /// Basic-auth password for the Events API; nil: borrow `sources.monitor`'s.
+    public var password: String?
+    /// Whether the subscription also delivers the events of the account's subaccounts.
+    public var receiveEventsFromSubaccounts: Bool
+    /// Whether the sink sends events in batches (a JSON array per request) rather than one by one.
+    public var batchEvents: Bool
+
+    /// The two IAM types the forwarder exists for.
+    public static let defaultTypes = [
+        EventTypeSubscription(type: "com.twilio.iam.ip.blocked"),
+        EventTypeSubscription(type: "com.twilio.iam.ip.blocked.dryrun"),
+    ]
+
+    /// An argument left nil takes its default, which is written here and nowhere else.
+    public init(subscribe: [EventTypeSubscription]? = nil, eventsAPIURL: String? = nil, username: String? = nil,
+                password: String? = nil, receiveEventsFromSubaccounts: Bool? = nil, batchEvents: Bool? = nil) {
+        self.subscribe = subscribe ?? Self.defaultTypes
+        self.eventsAPIURL = eventsAPIURL ?? "https://events.twilio.com"
+        self.username = username
+        self.password = password
+        self.receiveEventsFromSubaccounts = receiveEventsFromSubaccounts ?? false
+        self.batchEvents = batchEvents ?? true
+    }
+}
+
+/// One event type to subscribe to, and the schema version to receive it in (nil: Twilio's latest).
+public struct EventTypeSubscription: Sendable, Equatable, Hashable {
+    public var type: String
+    public var schemaVersion: Int?
+
+    public init(type: String, schemaVersion: Int? = nil) {
+        self.type = type
+        self.schemaVersion = schemaVersion
     }
 }
 
