@@ -241,6 +241,15 @@ struct ConfigSourceTests {
         #expect(problem.message == message)
     }
 
+    @Test("an unknown key under event_streams lists the receiver's keys, then the setup keys")
+    func eventStreamsKeyList() throws {
+        let problem = try #require(ConfigFixture.problem(Self.streams("insecure_skip_signature: true\nbogus: 1")))
+        #expect(problem.located == "4:5 sources.event_streams.bogus")
+        #expect(problem.message == "unknown key \"bogus\"; expected one of: path, public_url, auth_token, auth_token_file, "
+            + "insecure_skip_signature, max_body_bytes, allowed_delay, basic_auth, allow_cidrs, max_pending_requests, "
+            + "subscribe, events_api_url, username, password, password_file, receive_events_from_subaccounts, batch_events")
+    }
+
     @Test("insecure_skip_signature takes true or false only")
     func insecureIsBoolean() throws {
         let problems = ConfigFixture.problems(Self.streams("insecure_skip_signature: yes"))
