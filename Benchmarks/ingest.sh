@@ -49,14 +49,14 @@ until curl -sf "http://127.0.0.1:$OPS_PORT/healthz" >/dev/null; do sleep 0.1; do
 
 metrics=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics")
 commits=$(echo "$metrics" | awk '/^eventstreams_commit_duration_seconds_count/ {print $2}')
-new=$(echo "$metrics" | awk '/^eventstreams_events_total\{result="new"\}/ {print $2}')
+new=$(echo "$metrics" | awk '/^siem_forwarder_event_streams_events_total\{result="new"\}/ {print $2}')
 echo "journal transactions: $commits for $REQUESTS requests ($(awk "BEGIN {printf \"%.3f\", $commits / $REQUESTS}") per request); new events: $new"
 
 expected=$((REQUESTS * BATCH))
 # Events within allowed_delay of "now" are released a moment later; wait for the output to have
 # written all of them before stopping (a stop earlier would keep the rest, durably, for next run).
 for _ in $(seq 1 600); do
-    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^forwarder_output_events_total/ {print $2}')
+    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^siem_forwarder_output_events_total/ {print $2}')
     [ "${written:-0}" -ge "$expected" ] && break
     sleep 0.1
 done

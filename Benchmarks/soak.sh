@@ -82,7 +82,7 @@ while :; do
     rss=$(awk '/^VmRSS/ {print $2}' /proc/$fwd/status)
     fds=$(ls /proc/$fwd/fd | wc -l)
     journal=$(cat "$work"/state/journal.sqlite* 2>/dev/null | wc -c)
-    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^forwarder_output_events_total\{output="files"\}/ {print $2}')
+    written=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics" | awk '/^siem_forwarder_output_events_total\{output="files"\}/ {print $2}')
     echo "$now,$rss,$fds,$journal,${written:-0}" >> "$csv"
     if [ "$now" -ge "$next_burst" ]; then
         bursts=$((bursts + 1))

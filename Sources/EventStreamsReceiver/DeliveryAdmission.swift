@@ -25,7 +25,7 @@ final class DeliveryAdmission: Sendable {
     let limit: Int
     private let clock: WallClock
     private let state = Mutex(State())
-    private let gauge = Gauge(label: "eventstreams_pending_requests")
+    private let gauge = Gauge(label: "siem_forwarder_event_streams_pending_requests")
 
     init(limit: Int, clock: WallClock) {
         self.limit = max(1, limit)

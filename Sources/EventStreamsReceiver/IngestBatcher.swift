@@ -31,10 +31,10 @@ actor IngestBatcher {
     private var held = false
     private var queueWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    private let newEvents = Counter(label: "eventstreams_events_total", dimensions: [("result", "new")])
-    private let duplicateEvents = Counter(label: "eventstreams_events_total", dimensions: [("result", "duplicate")])
-    private let commitTimer = Metrics.Timer(label: "eventstreams_commit_duration_seconds")
-    private let batchSize = Recorder(label: "eventstreams_commit_batch_deliveries")
+    private let newEvents = Counter(label: "siem_forwarder_event_streams_events_total", dimensions: [("result", "new")])
+    private let duplicateEvents = Counter(label: "siem_forwarder_event_streams_events_total", dimensions: [("result", "duplicate")])
+    private let commitTimer = Metrics.Timer(label: "siem_forwarder_event_streams_commit_duration_seconds")
+    private let batchSize = Recorder(label: "siem_forwarder_event_streams_commit_batch_deliveries")
 
     init(journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?, logger: Logger,
          maxBatchEvents: Int = 5000) {

@@ -8,7 +8,7 @@ import Hummingbird
 struct WebhookRejection: Error, Sendable, Equatable {
     var status: HTTPResponse.Status
     var reason: String
-    /// The `reason` label of `eventstreams_rejected_total`.
+    /// The `reason` label of `siem_forwarder_event_streams_rejected_total`.
     var metricReason: String
 
     init(_ status: HTTPResponse.Status, _ metricReason: String, _ reason: String) {

@@ -16,13 +16,13 @@ extension EventStreamsReceiver {
         do {
             response = try await accept(request, context: context)
         } catch let rejection as WebhookRejection {
-            Counter(label: "eventstreams_rejected_total", dimensions: [("reason", rejection.metricReason)]).increment()
+            Counter(label: "siem_forwarder_event_streams_rejected_total", dimensions: [("reason", rejection.metricReason)]).increment()
             logger.log(level: rejection.isTransient ? .debug : .notice, "Event Streams delivery refused",
                        metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)",
                                   "client": "\(context.remoteAddress?.ipAddress ?? "?")"])
             response = WebhookResponses.response(for: rejection)
         }
-        Counter(label: "eventstreams_requests_total", dimensions: [("status", String(response.status.code))]).increment()
+        Counter(label: "siem_forwarder_event_streams_requests_total", dimensions: [("status", String(response.status.code))]).increment()
         return response
     }
 

@@ -40,10 +40,10 @@ public actor Merger: WatermarkReporter {
         self.clock = clock
         self.logger = logger
         self.batchSize = batchSize
-        released = Counter(label: "forwarder_merge_released_total")
-        late = Counter(label: "forwarder_merge_late_total")
-        frontierLag = Gauge(label: "forwarder_merge_frontier_lag_seconds")
-        delay = Gauge(label: "forwarder_merge_delay_seconds")
+        released = Counter(label: "siem_forwarder_merge_released_total")
+        late = Counter(label: "siem_forwarder_merge_late_total")
+        frontierLag = Gauge(label: "siem_forwarder_merge_frontier_lag_seconds")
+        delay = Gauge(label: "siem_forwarder_merge_delay_seconds")
     }
 
 

@@ -59,6 +59,11 @@ public final class Pipeline: Sendable {
         await group.triggerGracefulShutdown()
     }
 
+    /// Makes every file output open its file again by path (SIGHUP after logrotate).
+    public func reopenFiles() async {
+        for output in outputs { await output.reopenFiles() }
+    }
+
     /// The port the public (webhook) listener bound (useful with `listen: 127.0.0.1:0`); waits
     /// until it is up. Only a pipeline with an Event Streams source has one.
     public func listeningPort() async -> Int {

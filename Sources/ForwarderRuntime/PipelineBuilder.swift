@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import EventStreamsReceiver
+import Foundation
 import ForwarderCore
 import Hummingbird
 import Journal
@@ -77,7 +78,14 @@ public enum PipelineBuilder {
             successTerminationBehavior: .ignore
         ))
         services.append(.init(
-            service: OutputBacklogMonitor(journal: journal, outputs: config.outputs.map(\.name), clock: options.clock, logger: logger),
+            service: OutputBacklogMonitor(
+                journal: journal, outputs: config.outputs.map(\.name),
+                directories: config.outputs.compactMap { output in
+                    guard case .file(let file) = output.transport else { return nil }
+                    return (output.name, (file.path as NSString).deletingLastPathComponent)
+                },
+                stateDir: config.state.dir, clock: options.clock, logger: logger
+            ),
             successTerminationBehavior: .ignore
         ))
 

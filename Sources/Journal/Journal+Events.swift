@@ -218,3 +218,26 @@ extension Journal {
         }
     }
 }
+
+extension Journal {
+    /// Cheap running totals for the periodic summary: the highest event rowid (events stored so
+    /// far, as rowids only grow) and the last release sequence.
+    public func totals() throws(JournalError) -> (events: Int64, released: Int64) {
+        try read("read the totals") {
+            let query = try statement("SELECT coalesce(max(id), 0) FROM events")
+            _ = try query.step()
+            return (query.int64(at: 0), try loadMergeProgress().lastSequence)
+        }
+    }
+}
+
+extension Journal {
+    /// Adds an index on `(time, dedup key)`, so `events(from:to:…)` reads in order without
+    /// sorting a whole day in memory: for a replay job's journal, which is read back day by day.
+    /// The live journal goes without it (every index costs each append).
+    public func indexForTimeOrderedReads() throws(JournalError) {
+        try write("index events by time and key") {
+            try db.execute("CREATE INDEX IF NOT EXISTS events_time_key ON events(time_ms, dedup_key)")
+        }
+    }
+}

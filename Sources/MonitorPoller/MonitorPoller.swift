@@ -45,6 +45,7 @@ public final class MonitorPoller: Service, Sendable {
     private let inserted: Counter
     private let duplicates: Counter
     private let watermarkLag: Gauge
+    private let lastSuccess: Gauge
     private let failures = Mutex(FailureStreak())
 
     /// Failed requests since the last complete window, and whether the API ever accepted the
@@ -53,6 +54,8 @@ public final class MonitorPoller: Service, Sendable {
         var credentialsAccepted = false
         var count = 0
         var since: Timestamp?
+        /// The same failure is logged once a minute with a count, not once per retry.
+        var repeats = RepeatedMessages()
     }
 
     public init(
@@ -68,11 +71,12 @@ public final class MonitorPoller: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.plan = PollPlan(lookback: settings.lookback)
-        requests = Counter(label: "twilio_monitor_requests_total")
-        retries = Counter(label: "twilio_monitor_retries_total")
-        inserted = Counter(label: "twilio_monitor_events_total", dimensions: [("result", "new")])
-        duplicates = Counter(label: "twilio_monitor_events_total", dimensions: [("result", "duplicate")])
-        watermarkLag = Gauge(label: "twilio_monitor_watermark_lag_seconds")
+        requests = Counter(label: "siem_forwarder_monitor_requests_total")
+        retries = Counter(label: "siem_forwarder_monitor_retries_total")
+        inserted = Counter(label: "siem_forwarder_monitor_events_total", dimensions: [("result", "new")])
+        duplicates = Counter(label: "siem_forwarder_monitor_events_total", dimensions: [("result", "duplicate")])
+        watermarkLag = Gauge(label: "siem_forwarder_monitor_watermark_lag_seconds")
+        lastSuccess = Gauge(label: "siem_forwarder_monitor_last_success_timestamp_seconds")
     }
 
     /// The stored cursor, or where a first run starts.
@@ -123,9 +127,10 @@ public final class MonitorPoller: Service, Sendable {
             watermarkLag.record(clock.now().duration(since: watermark).secondsDouble)
             await reporter.report(source, watermark: watermark)
         }
+        lastSuccess.record(Double(clock.now().epochMilliseconds) / 1000)
         await health?.ok(.monitor, detail: "\(next)")
         let (failed, since) = failures.withLock { streak in
-            defer { streak.count = 0; streak.since = nil }
+            defer { streak.count = 0; streak.since = nil; streak.repeats.reset() }
             return (streak.count, streak.since)
         }
         if failed > 0, let since {
@@ -228,10 +233,12 @@ public final class MonitorPoller: Service, Sendable {
                 retries.increment()
                 if let seen { watermarkLag.record(clock.now().duration(since: seen).secondsDouble) }
                 let delay = backoff.nextDelay(retryAfter: error.retryAfter)
-                let metadata: Logger.Metadata = ["error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)"]
-                if error.kind == .unauthorized {
+                var metadata: Logger.Metadata = ["error": "\(error)", "attempt": "\(backoff.attempt)", "delay_ms": "\(delay.milliseconds)"]
+                let (log, repeated) = failures.withLock { $0.repeats.record(error.description, now: now) }
+                if repeated > 0 { metadata["repeated"] = "\(repeated)" }
+                if log, error.kind == .unauthorized {
                     logger.error("Monitor API refused credentials it had accepted; retrying until it accepts them again", metadata: metadata)
-                } else {
+                } else if log {
                     logger.warning("Monitor request failed; retrying", metadata: metadata)
                 }
                 await health?.failing(.monitor, reason: error.description)

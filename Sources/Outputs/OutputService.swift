@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// One configured output: reads released events from the journal after its own committed
 /// position, encodes and frames them, hands them to its sink, and commits what the sink says is
@@ -26,6 +27,8 @@ public final class OutputService: Service, Sendable {
     /// delivers all of it (`run --once`). What is left is delivered after the next start.
     let drainOnStop: Duration?
     private let progress: OutputProgress
+    /// Set by `reopenFiles()`; the delivery loop reopens between two batches.
+    private let reopenRequested = Mutex(false)
 
     private let eventsWritten: Counter
     private let bytesWritten: Counter
@@ -52,16 +55,22 @@ public final class OutputService: Service, Sendable {
         self.health = health
         self.logger = logger
         self.progress = OutputProgress()
-        eventsWritten = Counter(label: "forwarder_output_events_total", dimensions: [("output", name)])
-        bytesWritten = Counter(label: "forwarder_output_bytes_total", dimensions: [("output", name)])
-        failures = Counter(label: "forwarder_output_failures_total", dimensions: [("output", name)])
-        eventAge = Gauge(label: "forwarder_output_event_age_seconds", dimensions: [("output", name)])
+        eventsWritten = Counter(label: "siem_forwarder_output_events_total", dimensions: [("output", name)])
+        bytesWritten = Counter(label: "siem_forwarder_output_bytes_total", dimensions: [("output", name)])
+        failures = Counter(label: "siem_forwarder_output_failures_total", dimensions: [("output", name)])
+        eventAge = Gauge(label: "siem_forwarder_output_event_age_seconds", dimensions: [("output", name)])
     }
 
     /// The committer that turns a sink's requests into journal transactions.
     var committer: OutputCommitter {
         let progress = self.progress
         return .journal(journal, output: name, clock: clock) { await progress.committed($0) }
+    }
+
+    /// Asks the output to open its file again by path before its next batch (SIGHUP).
+    public func reopenFiles() async {
+        reopenRequested.withLock { $0 = true }
+        await wakeup.signal()
     }
 
     /// The last sequence made durable at this output (for readiness and tests).
@@ -73,6 +82,7 @@ public final class OutputService: Service, Sendable {
         await health?.register(.output(name))
         var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
+        var repeats = RepeatedMessages()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 try await deliver(&loop)
@@ -82,10 +92,15 @@ public final class OutputService: Service, Sendable {
             } catch {
                 lastFailure = error
                 failures.increment()
+                let committedBefore = loop.committedBefore
                 let delay = loop.attemptFailed(committed: await progress.sequence)
-                logger.error("Output \(name) failed; restarting it from its committed position", metadata: [
-                    "error": "\(error)", "delay_ms": "\(delay.milliseconds)",
-                ])
+                if loop.committedBefore > committedBefore { repeats.reset() }
+                let (log, repeated) = repeats.record("\(error)", now: clock.now())
+                if log {
+                    var metadata: Logger.Metadata = ["error": "\(error)", "delay_ms": "\(delay.milliseconds)"]
+                    if repeated > 0 { metadata["repeated"] = "\(repeated)" }
+                    logger.error("Output \(name) failed; restarting it from its committed position", metadata: metadata)
+                }
                 await health?.failing(.output(name), reason: "\(error)")
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
@@ -123,6 +138,9 @@ public final class OutputService: Service, Sendable {
         var framed = ByteBuffer()
         var lengths: [Int] = []
         delivering: while true {
+            if reopenRequested.withLock({ requested in defer { requested = false }; return requested }) {
+                try await sink.reopen(now: clock.now(), commit: committer)
+            }
             let stopping = Task.isShuttingDownGracefully || Task.isCancelled
             let events = try await journal.events(after: position.sequence, limit: batchSize)
             switch loop.next(batch: events.count, stopping: stopping, now: clock.now()) {

@@ -112,6 +112,7 @@ public final class ReplayRunner: Sendable {
         defer { lock.release() }
         let journal = try Journal(directory: directory)
         do {
+            try await journal.indexForTimeOrderedReads()
             let result = try await run(journal)
             await journal.close()
             return result

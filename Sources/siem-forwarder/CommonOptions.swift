@@ -6,42 +6,41 @@ import Logging
 
 /// Options every command that reads a pipeline file shares.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The pipeline file (YAML); default: $\(ConfigPath.environmentVariable).", valueName: "file"))
+    @Option(name: .long, help: "The pipeline file (YAML); default: the path in SIEM_FORWARDER_CONFIG.")
     var config: String?
 
     @Option(name: .long, help: "Log line format: json (default) or text.")
     var logFormat: LogFormat?
 
-    /// Loads and validates the pipeline file, printing every problem and exiting 1 if invalid.
-    func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PipelineConfig {
-        let path = try ConfigPath.required(config, environment: environment)
-        do {
-            return try PipelineConfigLoader.load(path: path, environment: environment)
-        } catch {
-            throw fail(error.description, code: ExitStatus.invalidInput)
-        }
+    /// The pipeline file: `--config`, else `SIEM_FORWARDER_CONFIG` (how the container image passes it).
+    func path(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        try Self.requiredPath(config, environment: environment)
     }
-}
 
-/// Where a command finds its pipeline file: `--config FILE`, else the `SIEM_FORWARDER_CONFIG`
-/// environment variable, which the container image sets so that `run`, `health` and the
-/// `checkpoint` commands inside it need no arguments.
-enum ConfigPath {
-    static let environmentVariable = "SIEM_FORWARDER_CONFIG"
-
-    /// `--config` when given and not empty, else the environment variable when set and not empty.
-    static func resolve(_ option: String?, environment: [String: String]) -> String? {
-        if let option, !option.isEmpty { return option }
-        if let value = environment[environmentVariable], !value.isEmpty { return value }
+    /// The same rule for a command with its own optional `--config` (`health`, `validate`): nil
+    /// when neither names a file.
+    static func path(_ config: String?, environment: [String: String]) -> String? {
+        if let config { return config }
+        if let path = environment["SIEM_FORWARDER_CONFIG"], !path.isEmpty { return path }
         return nil
     }
 
-    /// As `resolve`, exiting 1 with one sentence when neither names a file.
-    static func required(_ option: String?, environment: [String: String]) throws -> String {
-        guard let path = resolve(option, environment: environment) else {
-            throw fail("No pipeline file: give --config FILE or set \(environmentVariable).", code: ExitStatus.invalidInput)
+    /// As `path(_:environment:)`, exiting 1 with one sentence when neither names a file.
+    static func requiredPath(_ config: String?, environment: [String: String]) throws -> String {
+        if let path = path(config, environment: environment) { return path }
+        throw fail("Give the pipeline file with --config FILE (or the SIEM_FORWARDER_CONFIG environment variable).", code: ExitStatus.invalidInput)
+    }
+
+    /// Loads and validates the pipeline file, printing every problem and exiting 1 if invalid
+    /// (`quietly`: throwing the problems instead, for a reload that must not exit).
+    func load(environment: [String: String] = ProcessInfo.processInfo.environment, quietly: Bool = false) throws -> PipelineConfig {
+        let path = try path(environment: environment)
+        do {
+            return try PipelineConfigLoader.load(path: path, environment: environment)
+        } catch {
+            if quietly { throw error }
+            throw fail(error.description, code: ExitStatus.invalidInput)
         }
-        return path
     }
 }
 

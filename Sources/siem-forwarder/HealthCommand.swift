@@ -10,7 +10,7 @@ struct HealthCommand: AsyncParsableCommand {
         commandName: "health",
         abstract: "Exit 0 when the forwarder's /readyz answers 200, else 1 with the reason (for container HEALTHCHECKs).",
         discussion: """
-        The URL is --url, else the operations.listen of --config FILE (or of $\(ConfigPath.environmentVariable)), else \
+        The URL is --url, else the operations.listen of --config FILE (or of SIEM_FORWARDER_CONFIG), else \
         \(HealthTarget.defaultURL). A listener on 0.0.0.0 or [::] is asked on 127.0.0.1 or [::1].
         """
     )
@@ -46,7 +46,7 @@ struct HealthCommand: AsyncParsableCommand {
             }
             return target
         }
-        guard let path = ConfigPath.resolve(config, environment: environment) else {
+        guard let path = ConfigOptions.path(config, environment: environment) else {
             return HealthTarget(url: HealthTarget.defaultURL)!
         }
         let pipeline: PipelineConfig

@@ -9,11 +9,11 @@ struct ValidateCommand: AsyncParsableCommand {
         abstract: "Check a pipeline file; print every problem with its line and column (exit 1 when invalid)."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The pipeline file (YAML); default: $\(ConfigPath.environmentVariable).", valueName: "file"))
+    @Option(name: .long, help: "The pipeline file (YAML); default: the path in SIEM_FORWARDER_CONFIG.")
     var config: String?
 
     func run() async throws {
-        let config = try ConfigPath.required(config, environment: ProcessInfo.processInfo.environment)
+        let config = try ConfigOptions.requiredPath(config, environment: ProcessInfo.processInfo.environment)
         do {
             let loaded = try PipelineConfigLoader.load(path: config)
             let sources = [loaded.sources.monitor.map { _ in "monitor" }, loaded.sources.eventStreams.map { _ in "event_streams" }].compactMap { $0 }

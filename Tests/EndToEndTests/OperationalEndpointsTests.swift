@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ForwarderCore
+import ForwarderRuntime
 import Foundation
 import TestSupport
 import Testing
@@ -92,9 +93,9 @@ struct OperationalEndpointsTests {
         #expect(readiness["components"]?["output:collector"] == nil, "outputs are in /status, not /readyz")
         try await eventually("/metrics shows the collector's backlog and lag") {
             let metrics = try await get(base + "/metrics").body
-            return (sample(metrics, "forwarder_output_pending_events", output: "collector") ?? 0) >= Double(truth.count)
-                && (sample(metrics, "forwarder_output_lag_seconds", output: "collector") ?? 0) > 0
-                && sample(metrics, "forwarder_output_pending_events", output: "files") == 0
+            return (sample(metrics, "siem_forwarder_output_pending_events", output: "collector") ?? 0) >= Double(truth.count)
+                && (sample(metrics, "siem_forwarder_output_lag_seconds", output: "collector") ?? 0) > 0
+                && sample(metrics, "siem_forwarder_output_pending_events", output: "files") == 0
         }
 
         // Twilio redelivers an event from long ago: stored once, released late, never dropped.
@@ -112,8 +113,8 @@ struct OperationalEndpointsTests {
         }
         try await eventually("the collector's backlog is gone") {
             let metrics = try await get(base + "/metrics").body
-            return sample(metrics, "forwarder_output_pending_events", output: "collector") == 0
-                && sample(metrics, "forwarder_output_lag_seconds", output: "collector") == 0
+            return sample(metrics, "siem_forwarder_output_pending_events", output: "collector") == 0
+                && sample(metrics, "siem_forwarder_output_lag_seconds", output: "collector") == 0
         }
         process.terminate()
         try await waitForExit(process)
@@ -133,5 +134,71 @@ struct OperationalEndpointsTests {
         try await collector.stop()
         let delivered = Set(messages.compactMap { $0.structuredData["twilio@32473"]?["id"] })
         #expect(delivered == expected, "the collector got everything once it was back")
+    }
+}
+
+/// `/metrics` as a Prometheus server reads it: every family with `# HELP` and `# TYPE`, one prefix,
+/// and each one documented in Docs/OPERATIONS.md.
+@Suite("Metrics an operator can alert on", .serialized)
+struct MetricsExpositionTests {
+    /// The families of a text exposition: name → (help, type, sample lines), failing on a line
+    /// that is not a comment or a `name{labels} value` sample.
+    static func families(_ text: String) throws -> [String: (help: String?, type: String?, samples: Int)] {
+        var families: [String: (help: String?, type: String?, samples: Int)] = [:]
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") {
+                let parts = line.split(separator: " ", maxSplits: 3)
+                guard parts.count >= 4 else { throw TestFailure("a comment without text: \(line)") }
+                let name = String(parts[2])
+                var family = families[name] ?? (nil, nil, 0)
+                if parts[1] == "HELP" { family.help = String(parts[3]) } else { family.type = String(parts[3]) }
+                families[name] = family
+                continue
+            }
+            guard let nameEnd = line.firstIndex(where: { $0 == "{" || $0 == " " }), line.split(separator: " ").last.flatMap({ Double($0) }) != nil else {
+                throw TestFailure("not a sample: \(line)")
+            }
+            var name = String(line[..<nameEnd])
+            for suffix in ["_bucket", "_sum", "_count"] where families[name] == nil && name.hasSuffix(suffix) {
+                name = String(name.dropLast(suffix.count))
+            }
+            families[name, default: (nil, nil, 0)].samples += 1
+        }
+        return families
+    }
+
+    @Test("every family on the operations listener has # HELP and # TYPE and the siem_forwarder_ prefix, and Docs/OPERATIONS.md documents it")
+    func exposition() async throws {
+        let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 71, days: 1, perDay: 200, perMinute: 0), logger: quietLogger)
+        let dir = TestDirectory()
+        let port = try SyslogNG.freePort(datagram: false)
+        let config = dir.path + "/pipeline.yaml"
+        try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path, operationsPort: port)
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let process = try startForwarder(config: config, log: dir.path + "/forwarder.log")
+        defer { if process.isRunning { process.terminate() } }
+        var families: [String: (help: String?, type: String?, samples: Int)] = [:]
+        try await eventually(timeout: .seconds(30), "the output has written and the periodic metrics are out") {
+            guard let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5)) else { return false }
+            families = try Self.families(String(buffer: try await response.body.collect(upTo: 1 << 22)))
+            return families["siem_forwarder_output_events_total"] != nil && families["siem_forwarder_journal_size_bytes"] != nil
+                && families["siem_forwarder_monitor_last_success_timestamp_seconds"] != nil
+        }
+        process.terminate()
+        try await waitForExit(process)
+        await simulator.stop()
+
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let operations = try String(contentsOf: root.appendingPathComponent("Docs/OPERATIONS.md"), encoding: .utf8)
+        for (name, family) in families {
+            #expect(name.hasPrefix("siem_forwarder_"), "\(name) has the prefix")
+            #expect(family.help?.isEmpty == false, "\(name) has # HELP")
+            #expect(family.type != nil, "\(name) has # TYPE")
+            #expect(operations.contains("`\(name)"), "\(name) is documented in OPERATIONS.md")
+        }
+        #expect(families["siem_forwarder_build_info"] != nil, "the run command publishes the build info")
+        for name in MetricCatalog.help.keys {
+            #expect(operations.contains("`\(name)"), "\(name) of the catalog is documented in OPERATIONS.md")
+        }
     }
 }

@@ -59,6 +59,57 @@ struct AppendFileSinkTests {
         #expect(try lines(path) == (1...13).map { "{\"n\":\($0)}" })
     }
 
+    @Test("reopen after copytruncate: the truncated file's length is what a crash cuts back to, so nothing written after it is lost or doubled")
+    func reopenAfterCopyTruncate() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path + "/state")
+        let path = dir.path + "/twilio.ndjson"
+        let commit = journalCommitter(journal, "file")
+        let settings = AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil)
+        let sink = AppendFileSink(settings: settings)
+        _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
+        try await sink.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
+        // logrotate copytruncate: copy, then cut the file to zero under the open descriptor.
+        try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
+        #expect(truncate(path, 0) == 0)
+        try await sink.reopen(now: t0, commit: commit)
+        try await sink.write(records(6...7), count: 2, through: 7, now: t0, commit: commit)
+        #expect(try lines(path) == ["{\"n\":6}", "{\"n\":7}"], "no hole of NULs where the old bytes were")
+        #expect(try lines(path + ".1") == (1...5).map { "{\"n\":\($0)}" })
+
+        // A crash (its descriptors close): the next start cuts back to what was committed after
+        // the reopen, no further.
+        try await sink.finish(now: t0, commit: commit)
+        let stored = try #require(try await journal.outputPosition("file"))
+        let next = AppendFileSink(settings: settings)
+        let resumed = try await next.recover(position: stored, files: try await journal.outputFiles("file"), commit: commit)
+        #expect(resumed.sequence == 7)
+        try await next.write(records(8...8), count: 1, through: 8, now: t0, commit: commit)
+        #expect(try lines(path) == (6...8).map { "{\"n\":\($0)}" })
+    }
+
+    @Test("reopen after logrotate create: the renamed file keeps its lines, the new one at the path gets the next")
+    func reopenAfterCreate() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path + "/state")
+        let path = dir.path + "/twilio.ndjson"
+        let commit = journalCommitter(journal, "file")
+        let sink = AppendFileSink(settings: AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil))
+        _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
+        try await sink.write(records(1...3), count: 3, through: 3, now: t0, commit: commit)
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        try await sink.reopen(now: t0, commit: commit)
+        try await sink.write(records(4...4), count: 1, through: 4, now: t0, commit: commit)
+        try await sink.finish(now: t0, commit: commit)
+        #expect(try lines(path + ".1") == (1...3).map { "{\"n\":\($0)}" })
+        #expect(try lines(path) == ["{\"n\":4}"])
+        // A clean restart goes on appending to the new file.
+        let next = AppendFileSink(settings: AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil))
+        _ = try await next.recover(position: try #require(try await journal.outputPosition("file")), files: try await journal.outputFiles("file"), commit: commit)
+        try await next.write(records(5...5), count: 1, through: 5, now: t0, commit: commit)
+        #expect(try lines(path) == ["{\"n\":4}", "{\"n\":5}"])
+    }
+
     @Test("a fixed path rotates logrotate-style by size, with no age timer; a crash after the committed rename is completed")
     func fixedPathRotation() async throws {
         let dir = TestDirectory()

@@ -364,10 +364,10 @@ struct StreamSinkTests {
         syslog.send(SIGSTOP)
         try await output.publish(101...300)
         let deadline = ContinuousClock.now + .seconds(3)
-        while metrics.gauge("forwarder_output_unconfirmed_records") < 200, ContinuousClock.now < deadline {
+        while metrics.gauge("siem_forwarder_output_unconfirmed_records") < 200, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(metrics.gauge("forwarder_output_unconfirmed_records") == 200, "all 200 written, none confirmed")
+        #expect(metrics.gauge("siem_forwarder_output_unconfirmed_records") == 200, "all 200 written, none confirmed")
         #expect(await output.service.committedSequence() == 100, "acknowledged but unread records are not confirmed yet")
         // It dies before reading them (within confirmDelay): its kernel resets the connection.
         try await syslog.kill()
@@ -379,7 +379,7 @@ struct StreamSinkTests {
         try await syslog.stop()
         let ids = SyslogLines.ids(messages)
         #expect(Set(ids) == Set(1...300), "missing: \(Set(1...300).subtracting(ids).sorted())")
-        #expect(metrics.value("forwarder_output_unconfirmed_resent_total") >= 200)
+        #expect(metrics.value("siem_forwarder_output_unconfirmed_resent_total") >= 200)
         await output.journal.close()
     }
 }

@@ -63,8 +63,8 @@ struct UDPSinkTests {
         let cut = try #require(messages.first { $0.structuredData["twilio@32473"]?["id"] == "E\(total + 1)" })
         let cutLength = try #require(cut.message).utf8.count
         #expect(cutLength < 480 && cutLength > 300)
-        #expect(metrics.value("forwarder_output_truncated_total") == 1)
-        #expect(metrics.value("forwarder_output_dropped_total") == 0)
+        #expect(metrics.value("siem_forwarder_output_truncated_total") == 1)
+        #expect(metrics.value("siem_forwarder_output_dropped_total") == 0)
         #expect(commits.last == Int64(total + 1))
     }
 
@@ -79,11 +79,11 @@ struct UDPSinkTests {
         for batch in 0..<20 {
             let (records, lengths) = SyslogLines.batch((batch * 5 + 1)...(batch * 5 + 5))
             try await sink.write(records, lengths: lengths, through: Int64(batch * 5 + 5), now: now(), commit: commits.committer)
-            if metrics.value("forwarder_output_dropped_total") > 0 { break }
+            if metrics.value("siem_forwarder_output_dropped_total") > 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         try await sink.finish(now: now(), commit: commits.committer)
-        #expect(metrics.value("forwarder_output_dropped_total") > 0)
+        #expect(metrics.value("siem_forwarder_output_dropped_total") > 0)
         #expect(commits.last > 0)
     }
 

@@ -131,7 +131,7 @@ if arguments[1] == "live" {
             transport: { type: tcp, host: 127.0.0.1, port: \(collector.localAddress!.port!), framing: octet-counting }
         """.write(toFile: work + "/pipeline.yaml", atomically: true, encoding: .utf8)
     let process = try startForwarder(work + "/pipeline.yaml")
-    while await metric(operationsPort, "forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(50)) }
+    while await metric(operationsPort, "siem_forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(50)) }
 
     // Tail the append file: the moment each id's line appears.
     let tail = Task {
@@ -179,8 +179,8 @@ if arguments[1] == "live" {
     while nowMs() - startedAt < Int64(seconds) * 1000 { try await Task.sleep(for: .milliseconds(200)) }
     await simulator.pauseLiveEvents()
     let visible = await simulator.visibilityTimes().filter { $0.value >= startedAt }
-    let released = await metric(operationsPort, "forwarder_merge_released_total") ?? 0
-    let late = await metric(operationsPort, "forwarder_merge_late_total") ?? 0
+    let released = await metric(operationsPort, "siem_forwarder_merge_released_total") ?? 0
+    let late = await metric(operationsPort, "siem_forwarder_merge_late_total") ?? 0
     tail.cancel()
     process.terminate()
     process.waitUntilExit()
@@ -230,7 +230,7 @@ if arguments[1] == "live" {
         """.write(toFile: work + "/pipeline.yaml", atomically: true, encoding: .utf8)
     let started = ContinuousClock.now
     let process = try startForwarder(work + "/pipeline.yaml")
-    while await metric(port, "forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(20)) }
+    while await metric(port, "siem_forwarder_output_events_total") == nil { try await Task.sleep(for: .milliseconds(20)) }
     // Read beside the running forwarder: a gzip output commits a range only with its completed file.
     let journal = try Journal(directory: work + "/state")
     var journaled: ContinuousClock.Instant?

@@ -115,6 +115,30 @@ public actor AppendFileSink: RecordSink {
         return rotation.deadline(openedAt: openedAt)
     }
 
+    /// After logrotate: with `create` the path names a new, empty file (ours was renamed away);
+    /// with `copytruncate` it is our file, cut to zero. Either way the file at the path becomes
+    /// the active one, its present length the committed one; the records before it are where
+    /// logrotate put them.
+    public func reopen(now: Timestamp, commit: OutputCommitter) async throws {
+        guard let active = current else { return }
+        active.file.close()
+        current = nil
+        let file = try PosixFile(appendingTo: active.record.partPath, permissions: settings.permissions)
+        try lock(file)
+        let length = try file.size()
+        var record = active.record
+        record.identity = try file.identity()
+        try await commit(.position(OutputPosition(sequence: sequence, byteOffset: length, fileCounter: counter)))
+        try await commit(.openFile(record))
+        let reopened = record.identity != active.record.identity || length < active.length
+        current = ActiveFile(record: record, file: file, length: length, openedAt: reopened ? now : active.openedAt, records: reopened ? 0 : active.records)
+        if reopened {
+            logger.notice("Reopened \(record.partPath) after it was rotated; writing continues in the file now at that path", metadata: [
+                "length": "\(length)",
+            ])
+        }
+    }
+
     /// Everything is already durable after each batch; the file stays the active one so the next
     /// run appends to it.
     public func finish(now: Timestamp, commit: OutputCommitter) async throws {

@@ -63,6 +63,13 @@ public protocol RecordSink: Sendable {
     func nextDeadline() async -> Timestamp?
     /// Makes everything written durable and closes it (shutdown).
     func finish(now: Timestamp, commit: OutputCommitter) async throws
+    /// Opens its file again by path (SIGHUP, after logrotate moved or truncated it); sinks
+    /// without a long-lived file do nothing.
+    func reopen(now: Timestamp, commit: OutputCommitter) async throws
+}
+
+extension RecordSink {
+    public func reopen(now: Timestamp, commit: OutputCommitter) async throws {}
 }
 
 /// A sink that sends each record on its own (one UDP datagram per record), so it needs the

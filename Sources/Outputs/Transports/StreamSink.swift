@@ -69,10 +69,10 @@ public actor StreamSink: RecordSink {
         self.logger = logger
         delivery = StreamDelivery(confirmDelay: confirmDelay, finishTimeout: finishTimeout, boundedStop: boundedStop,
                                   reconnect: Backoff(initial: tcp.reconnect.initial, maximum: tcp.reconnect.max))
-        connects = Counter(label: "forwarder_output_connections_total", dimensions: [("output", name)])
-        connectFailures = Counter(label: "forwarder_output_connect_failures_total", dimensions: [("output", name)])
-        resent = Counter(label: "forwarder_output_unconfirmed_resent_total", dimensions: [("output", name)])
-        unconfirmed = Gauge(label: "forwarder_output_unconfirmed_records", dimensions: [("output", name)])
+        connects = Counter(label: "siem_forwarder_output_connections_total", dimensions: [("output", name)])
+        connectFailures = Counter(label: "siem_forwarder_output_connect_failures_total", dimensions: [("output", name)])
+        resent = Counter(label: "siem_forwarder_output_unconfirmed_resent_total", dimensions: [("output", name)])
+        unconfirmed = Gauge(label: "siem_forwarder_output_unconfirmed_records", dimensions: [("output", name)])
     }
 
     public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {

@@ -11,10 +11,10 @@ import Synchronization
 /// Delivery is at most once. The position is committed as soon as a batch's datagrams are handed
 /// to the kernel: UDP has no acknowledgement, so a collector that is down, restarting or too slow
 /// loses those records, and nothing is sent again. Send failures (a refusal reported by ICMP,
-/// no route, a full buffer) are counted in `forwarder_output_dropped_total` and logged at most
+/// no route, a full buffer) are counted in `siem_forwarder_output_dropped_total` and logged at most
 /// every ten seconds; they never stop the output. Records longer than `maxDatagramBytes` are cut
 /// at the last UTF-8 character boundary at or before the limit (RFC 5426 §3.2 lets a sender
-/// truncate) and counted in `forwarder_output_truncated_total`.
+/// truncate) and counted in `siem_forwarder_output_truncated_total`.
 ///
 /// The host name is resolved when the first datagram is sent and again after a send fails (at
 /// most every five seconds; if it then fails to resolve, the last address is kept). A name that
@@ -42,7 +42,7 @@ public actor UDPSink: DatagramSink {
         self.group = group
         self.logger = logger
         drops = DropReporter(output: name, endpoint: "udp://\(config.host):\(config.port)", logger: logger)
-        truncated = Counter(label: "forwarder_output_truncated_total", dimensions: [("output", name)])
+        truncated = Counter(label: "siem_forwarder_output_truncated_total", dimensions: [("output", name)])
     }
 
     private var endpoint: String { "udp://\(config.host):\(config.port)" }
@@ -196,7 +196,7 @@ final class DropReporter: Sendable {
         self.output = output
         self.endpoint = endpoint
         self.logger = logger
-        counter = Counter(label: "forwarder_output_dropped_total", dimensions: [("output", output)])
+        counter = Counter(label: "siem_forwarder_output_dropped_total", dimensions: [("output", output)])
     }
 
     func dropped(_ count: Int, reason: String) {
