@@ -132,6 +132,7 @@ let package = Package(
             dependencies: [
                 "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,9 +33,11 @@ struct CommandLineTests {
     func validateExamples(name: String) async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let dir = TestDirectory()
-        for file in ["secret", "token", "ca.pem"] {
+        for file in ["secret", "token"] {
             try "x\n".write(toFile: dir.path + "/" + file, atomically: true, encoding: .utf8)
         }
+        // validate parses TLS files as PEM, so the CA file is a real one.
+        let ca = try TestCA(directory: dir.path + "/ca")
         // The deployment's environment only: the demo pipeline's own variables have defaults.
         let environment = [
             "TWILIO_ACCOUNT_SID": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "TWILIO_API_KEY": "SKaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -43,7 +45,7 @@ struct CommandLineTests {
             "PUBLIC_WEBHOOK_URL": "https://forwarder.example.com/webhooks/event-streams",
             "SIEM_HOST": "siem.example.com", "QRADAR_HOST": "qradar.example.com", "NOC_SYSLOG_HOST": "noc.example.com",
             "SYSLOG_HOST": "syslog.example.com", "SYSLOG_RELAY_HOST": "relay.example.com",
-            "QRADAR_CA_FILE": dir.path + "/ca.pem", "SIEM_CA_FILE": dir.path + "/ca.pem",
+            "QRADAR_CA_FILE": ca.caFile, "SIEM_CA_FILE": ca.caFile,
             "STATE_DIR": dir.path + "/state", "OUTPUT_DIR": dir.path + "/out",
         ]
         let result = try await runForwarder(
