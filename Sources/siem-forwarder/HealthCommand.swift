@@ -2,16 +2,18 @@ import ArgumentParser
 import ForwarderCore
 import Foundation
 
-/// `siem-forwarder health [--url URL] [--config FILE]`: asks a running forwarder's `/readyz` on its
-/// operations listener; exits 0 on 200, else 1 with the reason in one line. For container
-/// `HEALTHCHECK`s, where the image has no curl.
+/// `siem-forwarder health [--url URL] [--config FILE] [--live]`: asks a running forwarder's
+/// `/readyz` (or, with `--live`, `/healthz`) on its operations listener; exits 0 on 200, else 1
+/// with the reason in one line. For container `HEALTHCHECK`s, where the image has no curl.
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
         abstract: "Exit 0 when the forwarder's /readyz answers 200, else 1 with the reason (for container HEALTHCHECKs).",
         discussion: """
         The URL is --url, else the operations.listen of --config FILE (or of SIEM_FORWARDER_CONFIG), else \
-        \(HealthTarget.defaultURL). A listener on 0.0.0.0 or [::] is asked on 127.0.0.1 or [::1].
+        \(HealthTarget.defaultURL). A listener on 0.0.0.0 or [::] is asked on 127.0.0.1 or [::1]. /readyz answers \
+        whether input can be taken (journal writable, not stopping); --live asks /healthz instead, which answers \
+        while the process runs.
         """
     )
 
@@ -20,6 +22,9 @@ struct HealthCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("The pipeline file whose operations.listen to ask.", valueName: "file"))
     var config: String?
+
+    @Flag(help: "Ask /healthz (liveness: the process runs) instead of /readyz (readiness to take input).")
+    var live = false
 
     @Option(help: ArgumentHelp("Seconds to wait for the connection and the answer together.", valueName: "seconds"))
     var timeout: Double = 2
@@ -40,30 +45,34 @@ struct HealthCommand: AsyncParsableCommand {
         if url != nil, config != nil {
             throw fail("Give --url or --config, not both.", code: ExitStatus.invalidInput)
         }
+        if url != nil, live {
+            throw fail("Give --url with the path to ask, or --live, not both.", code: ExitStatus.invalidInput)
+        }
+        let path = live ? "/healthz" : "/readyz"
         if let url {
             guard let target = HealthTarget(url: url) else {
                 throw fail("--url \(url) is not an http URL like \(HealthTarget.defaultURL).", code: ExitStatus.invalidInput)
             }
             return target
         }
-        guard let path = ConfigOptions.path(config, environment: environment) else {
-            return HealthTarget(url: HealthTarget.defaultURL)!
+        guard let file = ConfigOptions.path(config, environment: environment) else {
+            return HealthTarget(host: "127.0.0.1", port: 9464, path: path)
         }
         let pipeline: PipelineConfig
         do {
-            pipeline = try PipelineConfigLoader.load(path: path, environment: environment)
+            pipeline = try PipelineConfigLoader.load(path: file, environment: environment)
         } catch {
             throw fail(error.description, code: ExitStatus.invalidInput)
         }
-        guard let target = HealthTarget(operations: pipeline.operations) else {
-            throw fail("operations.listen in \(path) has port 0 (the system picks one at start), so health cannot know it; give --url.",
+        guard let target = HealthTarget(operations: pipeline.operations, path: path) else {
+            throw fail("operations.listen in \(file) has port 0 (the system picks one at start), so health cannot know it; give --url.",
                        code: ExitStatus.invalidInput)
         }
         return target
     }
 }
 
-/// Where `health` asks: host, port and path of a `/readyz`, and the URL as shown to people.
+/// Where `health` asks: host, port and path (`/readyz`, or `/healthz` for `--live`), and the URL as shown to people.
 struct HealthTarget: Equatable {
     static let defaultURL = "http://127.0.0.1:9464/readyz"
 
@@ -76,6 +85,12 @@ struct HealthTarget: Equatable {
 
     /// `http://host:port/path`, as shown to people.
     var url: String { "http://\(authority)\(path)" }
+
+    init(host: String, port: Int, path: String) {
+        self.host = host
+        self.port = port
+        self.path = path
+    }
 
     /// From a plain-http URL; the path defaults to `/readyz`, the port to 80.
     init?(url text: String) {
@@ -90,9 +105,9 @@ struct HealthTarget: Equatable {
         self.path = components.percentEncodedQuery.map { path + "?" + $0 } ?? path
     }
 
-    /// The operations listener of a pipeline; a wildcard address is asked on the loopback of its
-    /// family. Nil for port 0, which only the running process knows.
-    init?(operations: OperationsConfig) {
+    /// `path` on the operations listener of a pipeline; a wildcard address is asked on the
+    /// loopback of its family. Nil for port 0, which only the running process knows.
+    init?(operations: OperationsConfig, path: String) {
         guard operations.port != 0 else { return nil }
         switch operations.host {
         case "0.0.0.0": host = "127.0.0.1"
@@ -100,6 +115,6 @@ struct HealthTarget: Equatable {
         default: host = operations.host
         }
         port = operations.port
-        path = "/readyz"
+        self.path = path
     }
 }

@@ -9,7 +9,7 @@ import TwilioSimulator
 
 @Suite("siem-forwarder health, the container HEALTHCHECK", .serialized)
 struct HealthCommandTests {
-    @Test("health exits 0 against a running forwarder's /readyz, found from --url, --config or SIEM_FORWARDER_CONFIG (which run also reads), and 1 with 'connection refused' once it stopped")
+    @Test("health exits 0 against a running forwarder's /readyz (/healthz with --live), found from --url, --config or SIEM_FORWARDER_CONFIG (which run also reads), and 1 with 'connection refused' once it stopped")
     func readyForwarderThenClosedPort() async throws {
         let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 5, days: 1, perDay: 50, perMinute: 0), logger: quietLogger)
         let dir = TestDirectory()
@@ -41,6 +41,8 @@ struct HealthCommandTests {
         #expect(byConfig.status == 0 && byConfig.stdout == byURL.stdout, "\(byConfig.stdout)\(byConfig.stderr)")
         let byEnvironment = try await runForwarder(["health"], environment: environment)
         #expect(byEnvironment.status == 0 && byEnvironment.stdout == byURL.stdout, "\(byEnvironment.stdout)\(byEnvironment.stderr)")
+        let live = try await runForwarder(["health", "--live"], environment: environment)
+        #expect(live.status == 0 && live.stdout == "Ready: http://127.0.0.1:\(operationsPort)/healthz answered 200.\n", "\(live.stdout)\(live.stderr)")
 
         process.terminate()
         try await waitForExit(process)
