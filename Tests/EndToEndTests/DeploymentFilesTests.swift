@@ -205,13 +205,13 @@ struct DeploymentFilesTests {
         #expect(fingerprint >= 64 && fingerprint < shortest, "fingerprint \(fingerprint), shortest record \(shortest) bytes")
     }
 
-    @Test("every metric an alert rule uses is one Docs/OPERATIONS.md documents, and every rule has a severity and a summary")
+    @Test("every metric an alert rule uses is a siem_forwarder_ family Docs/OPERATIONS.md documents, and every rule has a severity and a summary")
     func alertRules() throws {
         let operations = try DeploymentFiles.text("Docs/OPERATIONS.md")
         let groups = try #require(try DeploymentFiles.mapping("deploy/prometheus/alerts.yaml")["groups"] as? [[String: Any]])
         let rules = groups.flatMap { ($0["rules"] as? [[String: Any]]) ?? [] }
         #expect(rules.count >= 5)
-        let metricName = try NSRegularExpression(pattern: #"\b(?:twilio|forwarder|siem_forwarder)_[a-z_]+\b"#)
+        let metricName = try NSRegularExpression(pattern: #"\b(?:twilio|forwarder|siem_forwarder|eventstreams)_[a-z_]+\b"#)
         for rule in rules {
             let name = rule["alert"] as? String ?? "?"
             let expression = try #require(rule["expr"] as? String, "\(name) has an expr")
@@ -219,6 +219,7 @@ struct DeploymentFilesTests {
             #expect(dig(rule, "annotations", "summary") is String, "\(name) has a summary")
             for match in metricName.matches(in: expression, range: NSRange(expression.startIndex..., in: expression)) {
                 let metric = String(expression[Range(match.range, in: expression)!])
+                #expect(metric.hasPrefix("siem_forwarder_"), "\(name): \(metric) is not a siem_forwarder_ name (renamed, see CHANGELOG)")
                 #expect(operations.contains("`\(metric)`") || operations.contains("`\(metric){"), "\(name): \(metric) is not in OPERATIONS.md")
             }
         }
