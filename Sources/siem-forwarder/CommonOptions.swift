@@ -14,8 +14,20 @@ struct ConfigOptions: ParsableArguments {
 
     /// The pipeline file: `--config`, else `SIEM_FORWARDER_CONFIG` (how the container image passes it).
     func path(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        try Self.requiredPath(config, environment: environment)
+    }
+
+    /// The same rule for a command with its own optional `--config` (`health`, `validate`): nil
+    /// when neither names a file.
+    static func path(_ config: String?, environment: [String: String]) -> String? {
         if let config { return config }
         if let path = environment["SIEM_FORWARDER_CONFIG"], !path.isEmpty { return path }
+        return nil
+    }
+
+    /// As `path(_:environment:)`, exiting 1 with one sentence when neither names a file.
+    static func requiredPath(_ config: String?, environment: [String: String]) throws -> String {
+        if let path = path(config, environment: environment) { return path }
         throw fail("Give the pipeline file with --config FILE (or the SIEM_FORWARDER_CONFIG environment variable).", code: ExitStatus.invalidInput)
     }
 

@@ -4,8 +4,11 @@ enum DemoPipeline {
     static let yaml = #"""
 # The pipeline `siem-forwarder demo` runs against the built-in Twilio simulator.
 # SIMULATOR_URL, FORWARDER_PORT, OPERATIONS_PORT and DEMO_OUTPUT_DIR are set by the demo command.
+# Their defaults let it run by hand too, from the repository's top directory:
+#   siem-forwarder simulate --port 8081 --webhook-url http://127.0.0.1:8080/webhooks/event-streams
+#   siem-forwarder run --config pipelines/demo.yaml
 state:
-  dir: ${DEMO_OUTPUT_DIR}/state
+  dir: ${DEMO_OUTPUT_DIR:-./demo-output}/state
   retention: 1d
 server:
   listen: 127.0.0.1:${FORWARDER_PORT:-8080}
@@ -16,7 +19,7 @@ log:
   format: text
 sources:
   monitor:
-    base_url: ${SIMULATOR_URL}
+    base_url: ${SIMULATOR_URL:-http://127.0.0.1:8081}
     account_sid: ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
     password: simulator-auth-token
     poll_interval: 2s
@@ -35,7 +38,7 @@ outputs:
     format: ndjson
     transport:
       type: file
-      path: ${DEMO_OUTPUT_DIR}/ndjson/twilio-{yyyy}{MM}{dd}-{HH}{mm}{ss}-{seq}.ndjson.gz
+      path: ${DEMO_OUTPUT_DIR:-./demo-output}/ndjson/twilio-{yyyy}{MM}{dd}-{HH}{mm}{ss}-{seq}.ndjson.gz
       gzip_level: 6
       rotate: { max_bytes: 4MiB, max_age: 10s }
   - name: syslog-archive
@@ -43,14 +46,14 @@ outputs:
     rfc5424: { hostname: demo-forwarder }
     transport:
       type: file
-      path: ${DEMO_OUTPUT_DIR}/rfc5424/twilio-{seq}.log
+      path: ${DEMO_OUTPUT_DIR:-./demo-output}/rfc5424/twilio-{seq}.log
       rotate: { max_bytes: 4MiB }
   - name: arcsight
     format: cef
     cef: { syslog_header: true, hostname: demo-forwarder }
     transport:
       type: file
-      path: ${DEMO_OUTPUT_DIR}/cef/twilio-{seq}.cef
+      path: ${DEMO_OUTPUT_DIR:-./demo-output}/cef/twilio-{seq}.cef
       rotate: { max_bytes: 4MiB }
 """#
 }

@@ -9,13 +9,15 @@ struct SIEMForwarderCommand: AsyncParsableCommand {
         commandName: "siem-forwarder",
         abstract: "Forward Twilio Monitor Events and Event Streams deliveries to SIEM outputs.",
         version: ForwarderVersion.current,
-        subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CheckpointCommand.self, EventStreamsCommand.self, SimulateCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, ReplayCommand.self, ValidateCommand.self, CheckpointCommand.self, EventStreamsCommand.self, HealthCommand.self, SimulateCommand.self, DemoCommand.self]
     )
 }
 
-/// Exit codes of the contract: 1 for invalid input or configuration, 2 for a runtime failure.
+/// Exit codes of the contract: 1 for invalid input or configuration (and `health`'s "not ready"),
+/// 2 for a runtime failure.
 enum ExitStatus {
     static let invalidInput = ExitCode(1)
+    static let notReady = ExitCode(1)
     static let runtimeFailure = ExitCode(2)
 }
 
