@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "siem-forwarder",
             dependencies: [
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "Gzip", "Replay",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
                 "EventStreamsSetup", "EventStreamsReceiver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
