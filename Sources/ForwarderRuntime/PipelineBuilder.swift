@@ -202,7 +202,7 @@ public enum PipelineBuilder {
                     permissions: permissions
                 ), logger: outputLogger)
             }
-        case .udp, .tcp, .tls:
+        case .udp, .tcp, .tls, .nats:
             if case .udp = config.transport {} else { retry = streamRestart }
             sink = try networkSink(for: config, boundedStop: drainOnStop != nil, logger: outputLogger)
         }
@@ -228,7 +228,7 @@ public enum PipelineBuilder {
     static func framer(for transport: TransportConfig) -> any RecordFramer {
         switch transport {
         case .file: NewlineDelimitedFramer()
-        case .udp: UnframedFramer()
+        case .udp, .nats: UnframedFramer()
         case .tcp(let tcp): streamFramer(tcp.framing)
         case .tls(let tls): streamFramer(tls.tcp.framing)
         }
@@ -250,6 +250,12 @@ public enum PipelineBuilder {
             } catch {
                 throw PipelineError("\(error)")
             }
+        case .nats(let nats):
+            return NATSSink(name: config.name, settings: NATSSettings(
+                servers: nats.servers, stream: nats.stream, subject: NATSSubjectTemplate(nats.subject), user: nats.user,
+                password: nats.password, token: nats.token, credentialsFile: nats.credentialsFile, caFile: nats.caFile,
+                maxPending: nats.maxPending, ackWait: nats.ackWait
+            ), logger: logger)
         case .file:
             throw PipelineError("output \(config.name) writes files, not to the network")
         }

@@ -25,7 +25,7 @@ enum ConnectChecks {
                 results.append(await collectorCheck(output: output.name, tcp: tcp, tls: nil))
             case .tls(let tls):
                 results.append(await collectorCheck(output: output.name, tcp: tls.tcp, tls: tls))
-            case .file, .udp:
+            case .file, .udp, .nats:
                 break
             }
         }

@@ -31,7 +31,7 @@ enum PipelinePreflight {
                 for problem in StreamPreflight.tlsFileProblems(transport) {
                     report(key + "." + problem.key, problem.message)
                 }
-            case .udp, .tcp:
+            case .udp, .tcp, .nats:
                 break
             }
         }

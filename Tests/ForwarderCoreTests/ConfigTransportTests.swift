@@ -156,7 +156,7 @@ struct ConfigTransportTests {
     @Test("a missing or unknown type is the only problem reported for the transport", arguments: [
         ("{ host: siem, port: 514 }", "outputs[0].transport", "missing required key \"type\""),
         ("{ type: kafka, host: siem, port: 514, path: x }", "outputs[0].transport.type",
-         "expected one of file, udp, tcp or tls, got \"kafka\""),
+         "expected one of file, udp, tcp, tls or nats, got \"kafka\""),
     ])
     func badType(body: String, key: String, message: String) throws {
         let problems = Self.problems(body)
@@ -168,10 +168,11 @@ struct ConfigTransportTests {
     func unknownKeyWithoutType() {
         let problems = Self.problems("{ type: kafka, colour: blue }")
         #expect(problems.map(\.message) == [
-            "expected one of file, udp, tcp or tls, got \"kafka\"",
+            "expected one of file, udp, tcp, tls or nats, got \"kafka\"",
             "unknown key \"colour\"; expected one of: type, path, gzip, gzip_level, rotate, file_mode, group, host, port, "
                 + "max_datagram_bytes, framing, connect_timeout, reconnect, ack_timeout, ca_file, cert_file, key_file, "
-                + "server_name, verify_hostname",
+                + "server_name, verify_hostname, servers, stream, subject, user, password, password_file, token, token_file, "
+                + "credentials_file, max_pending, ack_wait",
         ])
     }
 

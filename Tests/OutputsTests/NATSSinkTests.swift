@@ -63,6 +63,12 @@ struct NATSSinkTests {
         #expect(await commits.positions == [5, 5, 7])
     }
 
+    @Test("a CloudEvent's dedup key becomes a message id without its line feed")
+    func cloudEventMessageID() {
+        #expect(NATSConnection.messageID("ce:/2010-04-01/Accounts/AC1\nEVabc") == "ce:/2010-04-01/Accounts/AC1 EVabc")
+        #expect(NATSConnection.messageID("AE0123") == "AE0123")
+    }
+
     @Test("a stream that does not exist is reported at start, in one sentence naming it")
     func missingStream() async throws {
         let dir = TestDirectory()

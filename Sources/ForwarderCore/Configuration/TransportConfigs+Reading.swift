@@ -2,7 +2,7 @@ import Foundation
 
 /// Reading `outputs[i].transport`: the `type` decides which keys the mapping accepts.
 extension TransportConfig {
-    static let typeNames = ["file", "udp", "tcp", "tls"]
+    static let typeNames = ["file", "udp", "tcp", "tls", "nats"]
 
     static func read(from output: ConfigMapping) -> TransportConfig? {
         guard output.has("transport") else {
@@ -31,6 +31,7 @@ extension TransportConfig {
         case "file": FileTransportConfig.read(mapping).map(TransportConfig.file)
         case "udp": UDPTransportConfig.read(mapping).map(TransportConfig.udp)
         case "tcp": TCPTransportConfig.read(mapping).map(TransportConfig.tcp)
+        case "nats": NATSTransportConfig.read(mapping).map(TransportConfig.nats)
         default: TLSTransportConfig.read(mapping).map(TransportConfig.tls)
         }
     }
@@ -44,7 +45,7 @@ extension TransportConfig {
     /// The `type` word, one of `typeNames`; a missing or empty type is reported as missing.
     private static func readType(_ mapping: ConfigMapping) -> String? {
         let type = mapping.value("type", required: false, expected: "a transport type", convert: { $0 }) { type in
-            typeNames.contains(type) ? nil : "expected one of file, udp, tcp or tls, got \(ConfigReader.quoted(type))"
+            typeNames.contains(type) ? nil : "expected one of file, udp, tcp, tls or nats, got \(ConfigReader.quoted(type))"
         }
         if mapping.node("type") == nil { mapping.reportMissing("type") }
         return type

@@ -4,6 +4,7 @@ public enum TransportConfig: Sendable, Equatable {
     case udp(UDPTransportConfig)
     case tcp(TCPTransportConfig)
     case tls(TLSTransportConfig)
+    case nats(NATSTransportConfig)
 
     /// The word used for `transport.type` in the pipeline file.
     public var typeName: String {
@@ -12,6 +13,7 @@ public enum TransportConfig: Sendable, Equatable {
         case .udp: "udp"
         case .tcp: "tcp"
         case .tls: "tls"
+        case .nats: "nats"
         }
     }
 }

@@ -139,8 +139,9 @@ final class NATSConnection: @unchecked Sendable {
         var offset = batch.bytes.readerIndex
         for (record, length) in zip(batch.records, batch.lengths) {
             let subject = settings.subject.subject(for: record)
+            let id = Self.messageID(record.key)
             let status = batch.bytes.withUnsafeReadableBytes { bytes in
-                cnats_publish(jetStream, subject, record.key, settings.stream,
+                cnats_publish(jetStream, subject, id, settings.stream,
                               bytes.baseAddress! + (offset - batch.bytes.readerIndex), Int32(length))
             }
             guard status == NATS_OK else {
@@ -160,13 +161,20 @@ final class NATSConnection: @unchecked Sendable {
         }
     }
 
+    /// The `Nats-Msg-Id` of a record: its dedup key, made fit for a header line. A CloudEvent's
+    /// key is `ce:` + source + a line feed + id; the line feed becomes a space (`ce:<source> <id>`;
+    /// a source is a URI reference, so it holds no space). Monitor keys (`AE…`) are unchanged.
+    static func messageID(_ key: String) -> String {
+        String(key.map { $0.isNewline ? " " : $0 })
+    }
+
     private static func check(_ status: natsStatus, _ action: String) throws(NATSError) {
         guard status == NATS_OK else { throw NATSError(action: action, reason: lastError(status)) }
     }
 
     fileprivate static func lastError(_ status: natsStatus) -> String {
         var last = NATS_OK
-        if let text = nats_GetLastError(&last), last != NATS_OK { return String(cString: text) }
+        if let text = nats_GetLastError(&last), last != NATS_OK, text.pointee != 0 { return String(cString: text) }
         return String(cString: natsStatus_GetText(status))
     }
 }
