@@ -77,12 +77,13 @@ struct OnceAndCheckpointTests {
         let dir = TestDirectory()
         let config = dir.path + "/pipeline.yaml"
         try monitorPipelineYAML(simulatorURL: simulator.baseURL, directory: dir.path).write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try forwarderBinary())
-        process.arguments = ["run", "--config", config]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try await eventually("the forwarder holds its lock") { FileManager.default.fileExists(atPath: dir.path + "/state/journal.sqlite") }
+        let log = dir.path + "/forwarder.log"
+        let process = try startForwarder(config: config, log: log)
+        // Its output running means the lock is held and SIGTERM is handled (a signal before the
+        // service group runs would end the process with status 15, not the clean stop checked below).
+        try await eventually("the forwarder runs its output") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("Output files resuming")
+        }
         let reset = try await runForwarder(["checkpoint", "reset", "--config", config, "--to", "2026-01-01"])
         process.terminate()
         try await waitForExit(process)
