@@ -25,7 +25,9 @@ enum ConnectChecks {
                 results.append(await collectorCheck(output: output.name, tcp: tcp, tls: nil))
             case .tls(let tls):
                 results.append(await collectorCheck(output: output.name, tcp: tls.tcp, tls: tls))
-            case .file, .udp, .nats:
+            case .nats(let nats):
+                results.append(await natsCheck(output: output.name, nats: nats))
+            case .file, .udp:
                 break
             }
         }
@@ -60,6 +62,26 @@ enum ConnectChecks {
             return "Monitor API at \(monitor.baseURL) answered HTTP \(error.status ?? 0)\(code): \(error.message)."
         case .transport:
             return "Monitor API at \(monitor.baseURL) could not be reached: \(error.message); check sources.monitor.base_url and the network."
+        }
+    }
+
+    /// Twilio retries an Event Streams delivery for up to four hours; a resend onto another
+    /// replica later than the stream's duplicate window is stored twice.
+    static let twilioRetryHorizon = Duration.seconds(4 * 3600)
+
+    /// A connection to the NATS cluster and a look at the stream: it exists, and its duplicate
+    /// window against Twilio's retry horizon (a warning, not a failure).
+    static func natsCheck(output: String, nats: NATSTransportConfig) async -> Result {
+        do {
+            let window = try await NATSSink.preflight(output: output, settings: PipelineBuilder.natsSettings(nats))
+            let shown = DurationText.format(window)
+            var line = "Output \(output) reached JetStream stream \(nats.stream) at \(nats.servers.joined(separator: ", ")); its duplicate window is \(shown)."
+            if window < twilioRetryHorizon {
+                line += " Warning: Twilio retries an Event Streams delivery for up to 4h, so one retried onto another replica after \(shown) would be stored twice; give the stream a window of 4h30m (Docs/SCALING.md)."
+            }
+            return Result(passed: true, line: line)
+        } catch {
+            return Result(passed: false, line: "\(error)")
         }
     }
 

@@ -154,4 +154,32 @@ struct NATSClusterTests {
         let unexpected = Set(stored).subtracting(everything)
         #expect(unexpected.isEmpty, "unexpected: \(unexpected.sorted().prefix(5))")
     }
+    @Test("validate --connect reaches the stream and warns when its duplicate window is shorter than Twilio's retry horizon; a missing stream fails the check")
+    func validateConnect() async throws {
+        let dir = TestDirectory()
+        let node = try NATSServer(directory: dir.path + "/nats")
+        try await node.start()
+        defer { Task { await node.stop() } }
+        let admin = try NATSConnection(NATSSettings(servers: [node.url], stream: "TWILIO", subject: NATSSubjectTemplate("twilio.>")))
+        try admin.createStream(subject: "twilio.>", duplicateWindow: .seconds(120))
+        let config = dir.path + "/pipeline.yaml"
+        try """
+            state:
+              dir: \(dir.path)/state
+            sources:
+              event_streams:
+                insecure_skip_signature: true
+            outputs:
+              - name: bus
+                format: ndjson
+                transport: { type: nats, servers: [\(node.url)], stream: TWILIO }
+              - name: nowhere
+                format: ndjson
+                transport: { type: nats, servers: [\(node.url)], stream: MISSING }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await runForwarder(["validate", "--config", config, "--connect"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("Output bus reached JetStream stream TWILIO at \(node.url); its duplicate window is 2m. Warning: Twilio retries"), "\(result.stdout)")
+        #expect(result.stderr.contains("Output nowhere could not look up the JetStream stream MISSING: the stream does not exist"), "\(result.stderr)")
+    }
 }

@@ -64,6 +64,19 @@ public actor NATSSink: RecordSink {
         try? await NIOThreadPool.singleton.runIfActive { connection.close() }
     }
 
+    /// Connects as `run` would and returns the stream's duplicate window (`validate --connect`).
+    public static func preflight(output: String, settings: NATSSettings) async throws -> Duration {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                let connection = try NATSConnection(settings)
+                defer { connection.close() }
+                return try connection.duplicateWindow()
+            }
+        } catch let error as NATSError {
+            throw error.for(output: output)
+        }
+    }
+
     private func connected() async throws -> NATSConnection {
         if let connection { return connection }
         let settings = self.settings
