@@ -251,19 +251,10 @@ public enum PipelineBuilder {
                 throw PipelineError("\(error)")
             }
         case .nats(let nats):
-            return NATSSink(name: config.name, settings: natsSettings(nats), logger: logger)
+            return NATSSink(name: config.name, settings: nats, logger: logger)
         case .file:
             throw PipelineError("output \(config.name) writes files, not to the network")
         }
-    }
-
-    /// The JetStream sink's settings from a `nats` transport.
-    public static func natsSettings(_ nats: NATSTransportConfig) -> NATSSettings {
-        NATSSettings(
-            servers: nats.servers, stream: nats.stream, subject: NATSSubjectTemplate(nats.subject), user: nats.user,
-            password: nats.password, token: nats.token, credentialsFile: nats.credentialsFile, caFile: nats.caFile,
-            maxPending: nats.maxPending, ackWait: nats.ackWait
-        )
     }
 
     /// Stream sinks pace their own reconnects (`reconnect` in the pipeline file); the output only

@@ -73,7 +73,7 @@ enum ConnectChecks {
     /// window against Twilio's retry horizon (a warning, not a failure).
     static func natsCheck(output: String, nats: NATSTransportConfig) async -> Result {
         do {
-            let window = try await NATSSink.preflight(output: output, settings: PipelineBuilder.natsSettings(nats))
+            let window = try await NATSSink.preflight(output: output, settings: nats)
             let shown = DurationText.format(window)
             var line = "Output \(output) reached JetStream stream \(nats.stream) at \(nats.servers.joined(separator: ", ")); its duplicate window is \(shown)."
             if window < twilioRetryHorizon {

@@ -97,12 +97,8 @@ struct HealthCommandTests {
 
 /// A stand-in operations listener: `/readyz` answers 503 with two unready components, `/slow`
 /// never answers within a test's patience, anything else 404.
-private struct ReadinessStub {
-    let port: Int
-    let group: ServiceGroup
-    let running: Task<Void, any Error>
-
-    static func start() async throws -> ReadinessStub {
+private enum ReadinessStub {
+    static func start() async throws -> LoopbackHTTPServer {
         let router = Router()
         router.get("/readyz") { _, _ in
             let body = #"{"ready":false,"components":{"journal":{"ready":false,"detail":"disk I/O error"},"#
@@ -114,23 +110,6 @@ private struct ReadinessStub {
             try await Task.sleep(for: .seconds(3))
             return Response(status: .ok)
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: quietLogger)
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: quietLogger)
-        let running = Task { try await group.run() }
-        var port = 0
-        for await bound in ports { port = bound }
-        return ReadinessStub(port: port, group: group, running: running)
-    }
-
-    func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try? await running.value
+        return try await LoopbackHTTPServer.start(router)
     }
 }

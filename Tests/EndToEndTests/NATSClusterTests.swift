@@ -75,7 +75,7 @@ struct NATSClusterTests {
         for node in nodes { try await node.start() }
         defer { Task { for node in nodes { await node.stop() } } }
         let servers = nodes.map(\.url)
-        let settings = NATSSettings(servers: servers, stream: "TWILIO", subject: NATSSubjectTemplate("twilio.>"))
+        let settings = NATSTransportConfig(servers: servers, stream: "TWILIO")
         // The cluster elects its JetStream leader first; creating the R3 stream waits for it.
         let admin = try await eventuallyValue("the cluster accepts an R3 stream") { () -> NATSConnection? in
             guard let connection = try? NATSConnection(settings) else { return nil }
@@ -160,7 +160,7 @@ struct NATSClusterTests {
         let node = try NATSServer(directory: dir.path + "/nats")
         try await node.start()
         defer { Task { await node.stop() } }
-        let admin = try NATSConnection(NATSSettings(servers: [node.url], stream: "TWILIO", subject: NATSSubjectTemplate("twilio.>")))
+        let admin = try NATSConnection(NATSTransportConfig(servers: [node.url], stream: "TWILIO"))
         try admin.createStream(subject: "twilio.>", duplicateWindow: .seconds(120))
         let config = dir.path + "/pipeline.yaml"
         try """

@@ -94,7 +94,9 @@ struct ValidateChecksTests {
     @Test("validate --connect: one line per check, the Monitor credentials accepted or refused, a TCP collector that listens, one that does not, a TLS handshake that fails; exit 1 when one fails")
     func connect() async throws {
         let simulator = try await TwilioSimulator.start(simulatorConfiguration(seed: 3, days: 1, perDay: 10, perMinute: 0), logger: quietLogger)
-        let listener = try await PlainListener.start()
+        // A plain HTTP server: a TCP collector stand-in that accepts connections (and answers a
+        // TLS ClientHello with nothing a TLS client accepts).
+        let listener = try await LoopbackHTTPServer.start()
         defer { Task { try await listener.stop() } }
         let dir = TestDirectory()
         let ca = try TestCA(directory: dir.path + "/ca")
@@ -136,34 +138,5 @@ struct ValidateChecksTests {
                 "\(refused.stderr)")
         #expect(refused.stdout.contains("Output up connected to"), "\(refused.stdout)")
         await simulator.stop()
-    }
-}
-
-/// A plain HTTP server on 127.0.0.1: a TCP collector stand-in that accepts connections (and
-/// answers a TLS ClientHello with nothing a TLS client accepts).
-private struct PlainListener {
-    let port: Int
-    let group: ServiceGroup
-    let running: Task<Void, any Error>
-
-    static func start() async throws -> PlainListener {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                continuation.yield(channel.localAddress?.port ?? 0)
-                continuation.finish()
-            },
-            logger: quietLogger)
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: quietLogger)
-        let running = Task { try await group.run() }
-        var port = 0
-        for await bound in ports { port = bound }
-        return PlainListener(port: port, group: group, running: running)
-    }
-
-    func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try? await running.value
     }
 }

@@ -25,8 +25,8 @@ struct NATSSinkTests {
         return RecordBatch(bytes: bytes, lengths: lengths, records: records, through: Int64(range.upperBound))
     }
 
-    func settings(_ server: NATSServer, stream: String = "TWILIO") -> NATSSettings {
-        NATSSettings(servers: [server.url], stream: stream, subject: NATSSubjectTemplate("twilio.{dataset}.{type}"), ackWait: .seconds(2))
+    func settings(_ server: NATSServer, stream: String = "TWILIO") -> NATSTransportConfig {
+        NATSTransportConfig(servers: [server.url], stream: stream, subject: "twilio.{dataset}.{type}", ackWait: .seconds(2))
     }
 
     /// A recording committer: the positions the sink committed, in order.

@@ -1,37 +1,6 @@
 import CNats
+import ForwarderCore
 import Foundation
-
-/// How to reach a NATS cluster and which JetStream stream an output publishes into.
-public struct NATSSettings: Sendable, Equatable {
-    public var servers: [String]
-    public var stream: String
-    public var subject: NATSSubjectTemplate
-    public var user: String?
-    public var password: String?
-    public var token: String?
-    public var credentialsFile: String?
-    /// CA bundle for TLS (`tls://` servers, or TLS required by the server).
-    public var caFile: String?
-    /// Most messages published and not yet acknowledged.
-    public var maxPending: Int
-    /// How long a batch waits for its acknowledgements before it is sent again.
-    public var ackWait: Duration
-
-    public init(servers: [String], stream: String, subject: NATSSubjectTemplate, user: String? = nil, password: String? = nil,
-                token: String? = nil, credentialsFile: String? = nil, caFile: String? = nil, maxPending: Int = 4096,
-                ackWait: Duration = .seconds(10)) {
-        self.servers = servers
-        self.stream = stream
-        self.subject = subject
-        self.user = user
-        self.password = password
-        self.token = token
-        self.credentialsFile = credentialsFile
-        self.caFile = caFile
-        self.maxPending = maxPending
-        self.ackWait = ackWait
-    }
-}
 
 /// A NATS failure as one sentence: what was being done, where, and the library's or the
 /// server's reason.
@@ -64,12 +33,14 @@ final class NATSConnection: @unchecked Sendable {
     private var connection: OpaquePointer?
     private var jetStream: OpaquePointer?
     private let acks = UnsafeMutablePointer<cnats_ack_state>.allocate(capacity: 1)
-    let settings: NATSSettings
+    let settings: NATSTransportConfig
+    let subject: NATSSubjectTemplate
 
     /// Connects (reconnecting forever with back-off across the servers once connected) and
     /// opens the JetStream context.
-    init(_ settings: NATSSettings) throws(NATSError) {
+    init(_ settings: NATSTransportConfig) throws(NATSError) {
         self.settings = settings
+        self.subject = NATSSubjectTemplate(settings.subject)
         acks.initialize(to: cnats_ack_state())
         var options: OpaquePointer?
         try Self.check(natsOptions_Create(&options), "configure the NATS client")
@@ -138,7 +109,7 @@ final class NATSConnection: @unchecked Sendable {
         acks.pointee = cnats_ack_state()
         var offset = batch.bytes.readerIndex
         for (record, length) in zip(batch.records, batch.lengths) {
-            let subject = settings.subject.subject(for: record)
+            let subject = self.subject.subject(for: record)
             let id = Self.messageID(record.key)
             let status = batch.bytes.withUnsafeReadableBytes { bytes in
                 cnats_publish(jetStream, subject, id, settings.stream,

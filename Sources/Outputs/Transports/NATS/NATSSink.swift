@@ -11,11 +11,11 @@ import NIOPosix
 /// thread pool, one call at a time.
 public actor NATSSink: RecordSink {
     private let name: String
-    private let settings: NATSSettings
+    private let settings: NATSTransportConfig
     private let logger: Logger
     private var connection: NATSConnection?
 
-    public init(name: String, settings: NATSSettings, logger: Logger) {
+    public init(name: String, settings: NATSTransportConfig, logger: Logger) {
         self.name = name
         self.settings = settings
         self.logger = logger
@@ -65,7 +65,7 @@ public actor NATSSink: RecordSink {
     }
 
     /// Connects as `run` would and returns the stream's duplicate window (`validate --connect`).
-    public static func preflight(output: String, settings: NATSSettings) async throws -> Duration {
+    public static func preflight(output: String, settings: NATSTransportConfig) async throws -> Duration {
         do {
             return try await NIOThreadPool.singleton.runIfActive {
                 let connection = try NATSConnection(settings)
