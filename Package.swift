@@ -81,9 +81,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "OutputFormats",
+            dependencies: [
+                "ForwarderCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Outputs",
             dependencies: [
-                "ForwarderCore", "Journal", "Gzip", "CPosix", "CNats",
+                "ForwarderCore", "OutputFormats", "Journal", "Gzip", "CPosix", "CNats",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -97,7 +105,7 @@ let package = Package(
         .target(
             name: "Replay",
             dependencies: [
-                "ForwarderCore", "Journal", "MonitorPoller", "Outputs",
+                "ForwarderCore", "Journal", "MonitorPoller", "OutputFormats", "Outputs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -130,7 +138,7 @@ let package = Package(
         .target(
             name: "ForwarderRuntime",
             dependencies: [
-                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "Outputs", "Replay",
+                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "OutputFormats", "Outputs", "Replay",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -166,7 +174,7 @@ let package = Package(
         .executableTarget(
             name: "forwarder-bench",
             dependencies: [
-                "ForwarderCore", "MonitorPoller", "Outputs", "Gzip", "TwilioSimulator",
+                "ForwarderCore", "MonitorPoller", "OutputFormats", "Outputs", "Gzip", "TwilioSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -224,9 +232,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "OutputFormatsTests",
+            dependencies: ["TestSupport", "OutputFormats", "ForwarderCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OutputsTests",
             dependencies: [
-                "TestSupport", "Outputs", "Journal", "ForwarderCore", "Gzip",
+                "TestSupport", "OutputFormats", "Outputs", "Journal", "ForwarderCore", "Gzip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -8,6 +8,7 @@ import Logging
 import MonitorPoller
 import NIOCore
 import NIOPosix
+import OutputFormats
 import Outputs
 import Prometheus
 import Replay

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MonitorPoller
 import NIOPosix
+import OutputFormats
 import Outputs
 import Replay
 

@@ -3,6 +3,7 @@ import Journal
 import Logging
 import Metrics
 import NIOCore
+import OutputFormats
 import ServiceLifecycle
 import Synchronization
 

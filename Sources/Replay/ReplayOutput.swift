@@ -1,4 +1,5 @@
 import ForwarderCore
+import OutputFormats
 import Outputs
 
 /// One output a replay writes to: its encoder and framer, and either files (a new set per day,

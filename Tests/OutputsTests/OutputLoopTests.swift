@@ -1,3 +1,4 @@
+import OutputFormats
 import TestSupport
 import ForwarderCore
 import Foundation

@@ -6,6 +6,7 @@ import NIOCore
 import NIOEmbedded
 import NIOSSL
 import NIOTLS
+import OutputFormats
 import Synchronization
 import TestSupport
 import Testing

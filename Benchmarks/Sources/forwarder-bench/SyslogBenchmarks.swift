@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import OutputFormats
 import Outputs
 
 /// Accepts TCP connections on 127.0.0.1, discards what it reads, closes when the client does.

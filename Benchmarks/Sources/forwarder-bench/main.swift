@@ -6,6 +6,7 @@ import Logging
 import MonitorPoller
 import NIOCore
 import NIOPosix
+import OutputFormats
 import Outputs
 import TwilioSimulator
 

@@ -1,7 +1,7 @@
 import TestSupport
 import ForwarderCore
 import NIOCore
-import Outputs
+import OutputFormats
 
 /// Realistic events (from Twilio's published examples) and awkward values for the encoder tests.
 enum EncoderFixtures {

@@ -1,7 +1,7 @@
 import TestSupport
 import ForwarderCore
 import NIOCore
-import Outputs
+import OutputFormats
 import Testing
 
 @Suite("CEF encoder")

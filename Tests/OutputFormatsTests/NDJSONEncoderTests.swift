@@ -1,6 +1,6 @@
 import ForwarderCore
 import NIOCore
-import Outputs
+import OutputFormats
 import Testing
 
 @Suite("NDJSON encoder")
