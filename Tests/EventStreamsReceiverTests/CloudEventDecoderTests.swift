@@ -1,6 +1,6 @@
 @testable import EventStreamsReceiver
 import TestSupport
-import ForwarderCore
+@testable import ForwarderCore
 import Testing
 
 @Suite("CloudEvents bodies into events")

@@ -1,5 +1,5 @@
 @testable import EventStreamsReceiver
-import ForwarderCore
+@testable import ForwarderCore
 import TestSupport
 import Testing
 

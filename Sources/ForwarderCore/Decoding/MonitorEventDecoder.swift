@@ -1,5 +1,3 @@
-import ForwarderCore
-
 /// Turns one Monitor event object into a `TwilioEvent`, leniently: every field may be null or
 /// missing, `actor_sid` may be an `AC…` sid, and an event that cannot be fully interpreted is
 /// still kept (with its original bytes) rather than dropped.

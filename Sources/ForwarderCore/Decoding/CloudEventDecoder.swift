@@ -1,5 +1,3 @@
-import ForwarderCore
-
 /// Why a delivery's body is not a CloudEvent or a batch of them: one sentence, sent back as the
 /// 400 answer's `error`.
 public struct CloudEventDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
