@@ -81,6 +81,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NATSClient",
+            dependencies: ["ForwarderCore", "CNats", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NATSSource",
+            dependencies: [
+                "ForwarderCore", "Journal", "NATSClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OutputFormats",
             dependencies: [
                 "ForwarderCore",
@@ -91,7 +107,7 @@ let package = Package(
         .target(
             name: "Outputs",
             dependencies: [
-                "ForwarderCore", "OutputFormats", "Journal", "Gzip", "CPosix", "CNats",
+                "ForwarderCore", "OutputFormats", "Journal", "Gzip", "CPosix", "NATSClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -138,7 +154,7 @@ let package = Package(
         .target(
             name: "ForwarderRuntime",
             dependencies: [
-                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "OutputFormats", "Outputs", "Replay",
+                "ForwarderCore", "Journal", "MonitorPoller", "EventStreamsReceiver", "NATSSource", "OutputFormats", "Outputs", "Replay",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,7 +170,7 @@ let package = Package(
         .executableTarget(
             name: "siem-forwarder",
             dependencies: [
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Outputs", "Gzip", "Replay",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "NATSSource", "Outputs", "Gzip", "Replay",
                 "EventStreamsSetup", "EventStreamsReceiver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -232,6 +248,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "NATSSourceTests",
+            dependencies: [
+                "TestSupport", "NATSSource", "NATSClient", "OutputFormats", "ForwarderCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "OutputFormatsTests",
             dependencies: ["TestSupport", "OutputFormats", "ForwarderCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
@@ -239,7 +263,7 @@ let package = Package(
         .testTarget(
             name: "OutputsTests",
             dependencies: [
-                "TestSupport", "OutputFormats", "Outputs", "Journal", "ForwarderCore", "Gzip",
+                "TestSupport", "OutputFormats", "Outputs", "NATSClient", "Journal", "ForwarderCore", "Gzip",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -298,7 +322,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "TestSupport",
-                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "Outputs", "siem-forwarder",
+                "ForwarderRuntime", "TwilioSimulator", "ForwarderCore", "Journal", "MonitorPoller", "Gzip", "NATSClient", "Outputs", "siem-forwarder",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -121,3 +121,86 @@ static inline int cnats_stream_message(jsCtx *js, const char *stream, uint64_t s
     natsMsg_Destroy(msg);
     return length;
 }
+
+/// Makes sure the durable pull consumer `durable` of `stream` exists — creating it with
+/// explicit acknowledgements, `ackWaitMs` and `filter` (NULL: every subject) when it does not —
+/// and subscribes to it. An existing consumer is used as it is.
+static inline natsStatus cnats_pull_subscribe(natsSubscription **sub, jsCtx *js, const char *stream, const char *durable,
+                                              const char *filter, bool deliverNew, int64_t ackWaitMs, int64_t maxAckPending,
+                                              int *errCode) {
+    jsConsumerInfo *info = NULL;
+    jsErrCode code = 0;
+    natsStatus s = js_GetConsumerInfo(&info, js, stream, durable, NULL, &code);
+    if (s != NATS_OK && (s == NATS_NOT_FOUND || code == 10014)) {
+        jsConsumerConfig config;
+        jsConsumerConfig_Init(&config);
+        config.Durable = durable;
+        config.AckPolicy = js_AckExplicit;
+        config.AckWait = ackWaitMs * 1000000;
+        config.MaxAckPending = maxAckPending;
+        config.FilterSubject = filter;
+        config.DeliverPolicy = deliverNew ? js_DeliverNew : js_DeliverAll;
+        code = 0;
+        s = js_AddConsumer(&info, js, stream, &config, NULL, &code);
+    }
+    if (s != NATS_OK) {
+        *errCode = (int)code;
+        if (info != NULL) jsConsumerInfo_Destroy(info);
+        return s;
+    }
+    char subject[512] = { 0 };
+    if (filter != NULL) {
+        strncpy(subject, filter, sizeof(subject) - 1);
+    } else if (info != NULL && info->Config != NULL && info->Config->FilterSubject != NULL) {
+        strncpy(subject, info->Config->FilterSubject, sizeof(subject) - 1);
+    }
+    if (info != NULL) jsConsumerInfo_Destroy(info);
+    jsSubOptions options;
+    jsSubOptions_Init(&options);
+    options.Stream = stream;
+    options.Consumer = durable;
+    code = 0;
+    s = js_PullSubscribe(sub, js, subject[0] != 0 ? subject : NULL, durable, NULL, &options, &code);
+    *errCode = (int)code;
+    return s;
+}
+
+/// One fetched message's JetStream facts: its stream sequence, how often it was delivered, and
+/// how many messages are still pending for the consumer after it.
+typedef struct {
+    uint64_t streamSequence;
+    uint64_t delivered;
+    uint64_t pending;
+} cnats_message_facts;
+
+static inline cnats_message_facts cnats_facts(natsMsg *msg) {
+    cnats_message_facts facts = { 0, 0, 0 };
+    jsMsgMetaData *meta = NULL;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK && meta != NULL) {
+        facts.streamSequence = meta->Sequence.Stream;
+        facts.delivered = meta->NumDelivered;
+        facts.pending = meta->NumPending;
+        jsMsgMetaData_Destroy(meta);
+    }
+    return facts;
+}
+
+/// The message's `Nats-Msg-Id` header, or NULL (valid while the message lives).
+static inline const char *cnats_message_id(natsMsg *msg) {
+    const char *value = NULL;
+    if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &value) != NATS_OK) return NULL;
+    return value;
+}
+
+/// Messages the durable consumer has not been delivered yet, or -1 with `*errCode` set (10014:
+/// the consumer does not exist).
+static inline int64_t cnats_consumer_pending(jsCtx *js, const char *stream, const char *durable, natsStatus *status, int *errCode) {
+    jsConsumerInfo *info = NULL;
+    jsErrCode code = 0;
+    *status = js_GetConsumerInfo(&info, js, stream, durable, NULL, &code);
+    *errCode = (int)code;
+    if (*status != NATS_OK || info == NULL) return -1;
+    int64_t pending = (int64_t)info->NumPending;
+    jsConsumerInfo_Destroy(info);
+    return pending;
+}

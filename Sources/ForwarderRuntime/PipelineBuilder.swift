@@ -6,6 +6,7 @@ import Hummingbird
 import Journal
 import Logging
 import MonitorPoller
+import NATSSource
 import NIOCore
 import NIOPosix
 import OutputFormats
@@ -65,6 +66,7 @@ public enum PipelineBuilder {
         var sources: [SourceID] = []
         if config.sources.monitor != nil { sources.append(.monitor) }
         if config.sources.eventStreams != nil { sources.append(.eventStreams) }
+        if config.sources.nats != nil { sources.append(.nats) }
         let merger = try await Merger(
             journal: journal, sources: sources, maxHold: config.merge.maxHold, maxDelay: config.merge.maxDelay, outputs: wakeups,
             clock: options.clock, health: health, logger: logger
@@ -106,6 +108,12 @@ public enum PipelineBuilder {
                 clock: options.clock, logger: logger.with(source: "monitor"), onLiveWindowComplete: onLive
             )
             services.append(.init(service: poller, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+
+        if let nats = config.sources.nats {
+            let source = NATSSource(config: nats, journal: journal, reporter: merger, health: health, clock: options.clock,
+                                    logger: logger.with(source: "nats"))
+            services.append(.init(service: source, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
 
         // The operations listener: health, readiness, status, metrics (and the admin API). First in

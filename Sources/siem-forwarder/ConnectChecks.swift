@@ -2,10 +2,12 @@ import AsyncHTTPClient
 import ForwarderCore
 import ForwarderRuntime
 import MonitorPoller
+import NATSSource
 import Outputs
 
-/// `validate --connect`: asks the Monitor API for one event with the pipeline's credentials and
-/// connects to every TCP and TLS collector (handshake included), as `run` would; one line each.
+/// `validate --connect`: asks the Monitor API for one event with the pipeline's credentials,
+/// looks up the NATS source's stream and consumer, and connects to every TCP, TLS and NATS
+/// output (handshake included), as `run` would; one line each.
 enum ConnectChecks {
     /// The outcome of one check, as printed.
     struct Result: Sendable, Equatable {
@@ -18,6 +20,13 @@ enum ConnectChecks {
         var results: [Result] = []
         if let monitor = config.sources.monitor {
             results.append(await monitorCheck(monitor, clock: clock))
+        }
+        if let nats = config.sources.nats {
+            do {
+                results.append(Result(passed: true, line: try await NATSSource.preflight(nats)))
+            } catch {
+                results.append(Result(passed: false, line: "NATS source: \(error)"))
+            }
         }
         for output in config.outputs {
             switch output.transport {
@@ -75,7 +84,7 @@ enum ConnectChecks {
         do {
             let window = try await NATSSink.preflight(output: output, settings: nats)
             let shown = DurationText.format(window)
-            var line = "Output \(output) reached JetStream stream \(nats.stream) at \(nats.servers.joined(separator: ", ")); its duplicate window is \(shown)."
+            var line = "Output \(output) reached JetStream stream \(nats.stream) at \(nats.client.servers.joined(separator: ", ")); its duplicate window is \(shown)."
             if window < twilioRetryHorizon {
                 line += " Warning: Twilio retries an Event Streams delivery for up to 4h, so one retried onto another replica after \(shown) would be stored twice; give the stream a window of 4h30m (Docs/SCALING.md)."
             }

@@ -1,6 +1,6 @@
 import ForwarderCore
 import Foundation
-@testable import Outputs
+import NATSClient
 import TestSupport
 import Testing
 import TwilioSimulator
@@ -75,11 +75,11 @@ struct NATSClusterTests {
         for node in nodes { try await node.start() }
         defer { Task { for node in nodes { await node.stop() } } }
         let servers = nodes.map(\.url)
-        let settings = NATSTransportConfig(servers: servers, stream: "TWILIO")
+        let settings = NATSClientConfig(servers: servers)
         // The cluster elects its JetStream leader first; creating the R3 stream waits for it.
         let admin = try await eventuallyValue("the cluster accepts an R3 stream") { () -> NATSConnection? in
             guard let connection = try? NATSConnection(settings) else { return nil }
-            return (try? connection.createStream(subject: "twilio.>", duplicateWindow: .seconds(300), replicas: 3)) != nil ? connection : nil
+            return (try? connection.createStream("TWILIO", subject: "twilio.>", duplicateWindow: .seconds(300), replicas: 3)) != nil ? connection : nil
         }
 
         let accounts = try await [
@@ -120,7 +120,7 @@ struct NATSClusterTests {
             }
             return acknowledged
         }
-        try await eventually("the stream is filling") { ((try? admin.storedMessages().count) ?? 0) > 1000 }
+        try await eventually("the stream is filling") { ((try? admin.storedMessages(in: "TWILIO").count) ?? 0) > 1000 }
         await nodes[0].stop(kill: true)
         kill(forwarders[0].processIdentifier, SIGKILL)
         try await waitForExit(forwarders[0])
@@ -133,7 +133,7 @@ struct NATSClusterTests {
         // On a time-out the expectations below say what is missing.
         try? await eventually(timeout: .seconds(90), "the stream holds every ground-truth id") {
             // While the client moves off the killed node a read can fail; the next one retries.
-            guard let ids = try? admin.storedMessages().map({ Self.eventID($0.id) }) else { return false }
+            guard let ids = try? admin.storedMessages(in: "TWILIO").map({ Self.eventID($0.id) }) else { return false }
             return Set(ids).isSuperset(of: expected)
         }
         for process in forwarders {
@@ -143,7 +143,7 @@ struct NATSClusterTests {
         // Events the simulators made after the snapshot above may be in the stream too.
         var everything = delivered
         for account in accounts { everything.formUnion(await account.groundTruthIDs()) }
-        let stored = try admin.storedMessages().map { Self.eventID($0.id) }
+        let stored = try admin.storedMessages(in: "TWILIO").map { Self.eventID($0.id) }
         let counts = Dictionary(stored.map { ($0, 1) }, uniquingKeysWith: +)
         let duplicates = counts.filter { $0.value > 1 }
         print("NATS cluster: \(stored.count) messages in the stream, \(Set(stored).count) unique, \(expected.count) in the ground truth, \(duplicates.count) duplicated")
@@ -160,8 +160,8 @@ struct NATSClusterTests {
         let node = try NATSServer(directory: dir.path + "/nats")
         try await node.start()
         defer { Task { await node.stop() } }
-        let admin = try NATSConnection(NATSTransportConfig(servers: [node.url], stream: "TWILIO"))
-        try admin.createStream(subject: "twilio.>", duplicateWindow: .seconds(120))
+        let admin = try NATSConnection(NATSClientConfig(servers: [node.url]))
+        try admin.createStream("TWILIO", subject: "twilio.>", duplicateWindow: .seconds(120))
         let config = dir.path + "/pipeline.yaml"
         try """
             state:

@@ -285,8 +285,8 @@ struct ConfigSourceTests {
     // MARK: Sources as a whole
 
     @Test("at least one source is required", arguments: [
-        ("sources: {}\n", "1:10 sources", "at least one source is required: monitor, event_streams or both"),
-        ("sources:\n", "1:1 sources", "at least one source is required: monitor, event_streams or both"),
+        ("sources: {}\n", "1:10 sources", "at least one source is required: monitor, event_streams, nats, or several of them"),
+        ("sources:\n", "1:1 sources", "at least one source is required: monitor, event_streams, nats, or several of them"),
         ("state: {}\n", "1:1 ", "missing required key \"sources\""),
     ])
     func missingSources(yaml: String, located: String, message: String) throws {

@@ -2,6 +2,7 @@ import ForwarderCore
 import Foundation
 import Journal
 import Logging
+import NATSClient
 import NIOCore
 @testable import Outputs
 import TestSupport
@@ -26,7 +27,7 @@ struct NATSSinkTests {
     }
 
     func settings(_ server: NATSServer, stream: String = "TWILIO") -> NATSTransportConfig {
-        NATSTransportConfig(servers: [server.url], stream: stream, subject: "twilio.{dataset}.{type}", ackWait: .seconds(2))
+        NATSTransportConfig(client: NATSClientConfig(servers: [server.url]), stream: stream, subject: "twilio.{dataset}.{type}", ackWait: .seconds(2))
     }
 
     /// A recording committer: the positions the sink committed, in order.
@@ -43,8 +44,8 @@ struct NATSSinkTests {
         let server = try NATSServer(directory: dir.path + "/nats")
         try await server.start()
         defer { Task { await server.stop() } }
-        let admin = try NATSConnection(settings(server))
-        try admin.createStream(subject: "twilio.>", duplicateWindow: .seconds(120))
+        let admin = try NATSConnection(settings(server).client)
+        try admin.createStream("TWILIO", subject: "twilio.>", duplicateWindow: .seconds(120))
 
         let commits = Commits()
         let commit = OutputCommitter { await commits.add($0) }
@@ -56,7 +57,7 @@ struct NATSSinkTests {
         try await sink.write(batch(6...7, type: "com.twilio.iam.ip.blocked"), now: t0, commit: commit)
         try await sink.finish(now: t0, commit: commit)
 
-        let stored = try admin.storedMessages()
+        let stored = try admin.storedMessages(in: "TWILIO")
         #expect(stored.map(\.id) == (1...7).map { "AE\($0)" })
         #expect(stored.prefix(5).allSatisfy { $0.subject == "twilio.monitor.account.updated" })
         #expect(stored.suffix(2).allSatisfy { $0.subject == "twilio.monitor.com.twilio.iam.ip.blocked" })
@@ -87,8 +88,8 @@ struct NATSSinkTests {
         let dir = TestDirectory()
         let server = try NATSServer(directory: dir.path + "/nats")
         try await server.start()
-        let admin = try NATSConnection(settings(server))
-        try admin.createStream(subject: "twilio.>", duplicateWindow: .seconds(120))
+        let admin = try NATSConnection(settings(server).client)
+        try admin.createStream("TWILIO", subject: "twilio.>", duplicateWindow: .seconds(120))
         admin.close()
         let commits = Commits()
         let commit = OutputCommitter { await commits.add($0) }
@@ -110,8 +111,8 @@ struct NATSSinkTests {
             if ContinuousClock.now >= deadline { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let check = try NATSConnection(settings(restarted))
-        #expect(try check.storedMessages().map(\.id) == (1...6).map { "AE\($0)" })
+        let check = try NATSConnection(settings(restarted).client)
+        #expect(try check.storedMessages(in: "TWILIO").map(\.id) == (1...6).map { "AE\($0)" })
         #expect(await commits.positions.last == 6)
     }
 }

@@ -1,15 +1,16 @@
 import Foundation
 
-/// Reading `sources.monitor` and `sources.event_streams`.
+/// Reading `sources.monitor`, `sources.event_streams` and `sources.nats`.
 extension SourcesConfig {
     static func read(_ mapping: ConfigMapping) -> SourcesConfig? {
-        guard mapping.has("monitor") || mapping.has("event_streams") else {
-            mapping.reportHere("at least one source is required: monitor, event_streams or both")
+        guard mapping.has("monitor") || mapping.has("event_streams") || mapping.has("nats") else {
+            mapping.reportHere("at least one source is required: monitor, event_streams, nats, or several of them")
             return nil
         }
         let monitor = mapping.section("monitor").map(MonitorSourceConfig.read)
         let eventStreams = mapping.section("event_streams").map(EventStreamsSourceConfig.read)
-        return SourcesConfig(monitor: monitor ?? nil, eventStreams: eventStreams ?? nil)
+        let nats = mapping.section("nats").map(NATSSourceConfig.read)
+        return SourcesConfig(monitor: monitor ?? nil, eventStreams: eventStreams ?? nil, nats: nats ?? nil)
     }
 }
 

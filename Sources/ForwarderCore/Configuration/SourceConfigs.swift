@@ -1,11 +1,14 @@
-/// Where events come from; at least one of the two sources is configured.
+/// Where events come from; at least one source is configured.
 public struct SourcesConfig: Sendable, Equatable {
     public var monitor: MonitorSourceConfig?
     public var eventStreams: EventStreamsSourceConfig?
+    /// A JetStream stream other forwarders publish into (the SIEM side of the bus).
+    public var nats: NATSSourceConfig?
 
-    public init(monitor: MonitorSourceConfig? = nil, eventStreams: EventStreamsSourceConfig? = nil) {
+    public init(monitor: MonitorSourceConfig? = nil, eventStreams: EventStreamsSourceConfig? = nil, nats: NATSSourceConfig? = nil) {
         self.monitor = monitor
         self.eventStreams = eventStreams
+        self.nats = nats
     }
 }
 

@@ -58,7 +58,7 @@ public enum CloudEventDecoder {
     }
 
     /// One CloudEvent object as an event; `name` says which element it is in error messages.
-    static func event(from value: JSONValue, raw: [UInt8], name: String, receivedAt: Timestamp) throws(CloudEventDecodingError) -> TwilioEvent {
+    public static func event(from value: JSONValue, raw: [UInt8], name: String, receivedAt: Timestamp) throws(CloudEventDecodingError) -> TwilioEvent {
         guard case .object = value else {
             throw CloudEventDecodingError("\(name) is \(article(value.typeName)), not a CloudEvent object")
         }

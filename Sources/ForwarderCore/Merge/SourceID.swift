@@ -9,4 +9,5 @@ public struct SourceID: Hashable, Sendable, RawRepresentable, CustomStringConver
 
     public static let monitor: SourceID = "monitor"
     public static let eventStreams: SourceID = "event_streams"
+    public static let nats: SourceID = "nats"
 }

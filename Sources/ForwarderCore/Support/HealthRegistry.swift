@@ -2,6 +2,7 @@
 public enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvertible {
     case monitor
     case eventStreams
+    case nats
     case merge
     case output(String)
 
@@ -9,6 +10,7 @@ public enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvert
         switch self {
         case .monitor: "source:monitor"
         case .eventStreams: "source:event_streams"
+        case .nats: "source:nats"
         case .merge: "merge"
         case .output(let name): "output:" + name
         }

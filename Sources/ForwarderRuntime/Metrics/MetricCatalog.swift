@@ -18,6 +18,8 @@ public enum MetricCatalog {
         "siem_forwarder_event_streams_pending_requests": "Webhook deliveries waiting to be stored; at max_pending_requests new ones get 429.",
         "siem_forwarder_event_streams_commit_duration_seconds": "How long one group commit of webhook deliveries took.",
         "siem_forwarder_event_streams_commit_batch_deliveries": "Webhook deliveries stored by one group commit.",
+        "siem_forwarder_nats_messages_total": "Stream messages the NATS source took, by result: new to the journal, a duplicate, or rejected (not an NDJSON record; left in the stream).",
+        "siem_forwarder_nats_pending_messages": "Messages in the stream the NATS source's durable consumer has not fetched yet.",
         "siem_forwarder_merge_released_total": "Events given a release sequence (handed to the outputs).",
         "siem_forwarder_merge_late_total": "Events released after their time had already been released (flagged late).",
         "siem_forwarder_merge_frontier_lag_seconds": "How far the release frontier trails now.",

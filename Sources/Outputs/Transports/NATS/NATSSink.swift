@@ -1,6 +1,7 @@
 import ForwarderCore
 import Journal
 import Logging
+import NATSClient
 import NIOCore
 import NIOPosix
 
@@ -13,11 +14,13 @@ public actor NATSSink: RecordSink {
     private let name: String
     private let settings: NATSTransportConfig
     private let logger: Logger
+    private let subject: NATSSubjectTemplate
     private var connection: NATSConnection?
 
     public init(name: String, settings: NATSTransportConfig, logger: Logger) {
         self.name = name
         self.settings = settings
+        self.subject = NATSSubjectTemplate(settings.subject)
         self.logger = logger
     }
 
@@ -27,12 +30,12 @@ public actor NATSSink: RecordSink {
         let connection = try await connected()
         let window: Duration
         do {
-            window = try await NIOThreadPool.singleton.runIfActive { try connection.duplicateWindow() }
+            window = try await NIOThreadPool.singleton.runIfActive { [stream = settings.stream] in try connection.duplicateWindow(of: stream) }
         } catch let error as NATSError {
             throw error.for(output: name)
         }
         logger.info("Output \(name) publishes to JetStream stream \(settings.stream)", metadata: [
-            "servers": "\(settings.servers.joined(separator: ","))", "duplicate_window_s": "\(window.secondsDouble)",
+            "servers": "\(settings.client.servers.joined(separator: ","))", "duplicate_window_s": "\(window.secondsDouble)",
         ])
         return position
     }
@@ -46,8 +49,13 @@ public actor NATSSink: RecordSink {
     public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         let connection = try await connected()
+        let subjects = batch.records.map(subject.subject(for:))
+        let ids = batch.records.map { NATSConnection.messageID($0.key) }
         do {
-            try await NIOThreadPool.singleton.runIfActive { try connection.publish(batch) }
+            try await NIOThreadPool.singleton.runIfActive { [settings] in
+                try connection.publish(batch.bytes, lengths: batch.lengths, subjects: subjects, ids: ids,
+                                       stream: settings.stream, ackWait: settings.ackWait)
+            }
         } catch let error as NATSError {
             throw error.for(output: name)
         }
@@ -68,9 +76,9 @@ public actor NATSSink: RecordSink {
     public static func preflight(output: String, settings: NATSTransportConfig) async throws -> Duration {
         do {
             return try await NIOThreadPool.singleton.runIfActive {
-                let connection = try NATSConnection(settings)
+                let connection = try NATSConnection(settings.client, maxPending: settings.maxPending, wait: settings.ackWait)
                 defer { connection.close() }
-                return try connection.duplicateWindow()
+                return try connection.duplicateWindow(of: settings.stream)
             }
         } catch let error as NATSError {
             throw error.for(output: output)
@@ -82,7 +90,9 @@ public actor NATSSink: RecordSink {
         let settings = self.settings
         let opened: NATSConnection
         do {
-            opened = try await NIOThreadPool.singleton.runIfActive { try NATSConnection(settings) }
+            opened = try await NIOThreadPool.singleton.runIfActive {
+                try NATSConnection(settings.client, maxPending: settings.maxPending, wait: settings.ackWait)
+            }
         } catch let error as NATSError {
             throw error.for(output: name)
         }

@@ -1,6 +1,7 @@
 import CNats
 import ForwarderCore
 import Foundation
+import NIOCore
 
 /// A NATS failure as one sentence: what was being done, where, and the library's or the
 /// server's reason.
@@ -20,7 +21,7 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
         (output.map { "Output \($0) could not " } ?? "Could not ") + "\(action): \(reason)."
     }
 
-    func `for`(output: String) -> NATSError {
+    public func `for`(output: String) -> NATSError {
         var error = self
         error.output = output
         return error
@@ -28,19 +29,19 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
 }
 
 /// One connection to a NATS cluster with a JetStream context (libnats, the C client). Not
-/// thread-safe: ``NATSSink`` calls it from one task at a time, on a thread that may block.
-final class NATSConnection: @unchecked Sendable {
+/// thread-safe: the NATS sink and the NATS source each call theirs from one task at a time, on a
+/// thread that may block.
+public final class NATSConnection: @unchecked Sendable {
     private var connection: OpaquePointer?
-    private var jetStream: OpaquePointer?
+    private(set) var jetStream: OpaquePointer?
     private let acks = UnsafeMutablePointer<cnats_ack_state>.allocate(capacity: 1)
-    let settings: NATSTransportConfig
-    let subject: NATSSubjectTemplate
+    public let settings: NATSClientConfig
 
     /// Connects (reconnecting forever with back-off across the servers once connected) and
-    /// opens the JetStream context.
-    init(_ settings: NATSTransportConfig) throws(NATSError) {
+    /// opens the JetStream context: at most `maxPending` asynchronous publishes unacknowledged,
+    /// and JetStream API calls waiting up to `wait`.
+    public init(_ settings: NATSClientConfig, maxPending: Int = 4096, wait: Duration = .seconds(10)) throws(NATSError) {
         self.settings = settings
-        self.subject = NATSSubjectTemplate(settings.subject)
         acks.initialize(to: cnats_ack_state())
         var options: OpaquePointer?
         try Self.check(natsOptions_Create(&options), "configure the NATS client")
@@ -70,7 +71,7 @@ final class NATSConnection: @unchecked Sendable {
             try Self.check(natsOptions_LoadCATrustedCertificates(options, ca), "load the CA file \(ca)")
         }
         try Self.check(natsConnection_Connect(&connection, options), "connect to NATS at \(settings.servers.joined(separator: ", "))")
-        let opened = cnats_jetstream(&jetStream, connection, Int64(settings.maxPending), settings.ackWait.milliseconds, acks)
+        let opened = cnats_jetstream(&jetStream, connection, Int64(maxPending), wait.milliseconds, acks)
         if opened != NATS_OK {
             close()
             throw NATSError(action: "open a JetStream context", reason: Self.lastError(opened))
@@ -82,7 +83,12 @@ final class NATSConnection: @unchecked Sendable {
         acks.deallocate()
     }
 
-    func close() {
+    /// Sends everything buffered and waits for the server's answer, at most `timeout`.
+    func flush(timeout: Duration) -> natsStatus {
+        natsConnection_FlushTimeout(connection, timeout.milliseconds)
+    }
+
+    public func close() {
         if let jetStream { jsCtx_Destroy(jetStream) }
         jetStream = nil
         if let connection { natsConnection_Destroy(connection) }
@@ -91,59 +97,59 @@ final class NATSConnection: @unchecked Sendable {
 
     /// The stream's duplicate window (`duplicate_window`), which bounds how late a resend is
     /// still recognised as a duplicate.
-    func duplicateWindow() throws(NATSError) -> Duration {
+    public func duplicateWindow(of stream: String) throws(NATSError) -> Duration {
         var status = NATS_OK
         var code: Int32 = 0
-        let window = cnats_stream_duplicates_ms(jetStream, settings.stream, &status, &code)
+        let window = cnats_stream_duplicates_ms(jetStream, stream, &status, &code)
         guard window >= 0 else {
-            let reason = code == 10059 ? "the stream does not exist (create it, e.g. `nats stream add \(settings.stream)`)" : Self.lastError(status)
-            throw NATSError(action: "look up the JetStream stream \(settings.stream)", reason: reason)
+            let reason = code == 10059 ? "the stream does not exist (create it, e.g. `nats stream add \(stream)`)" : Self.lastError(status)
+            throw NATSError(action: "look up the JetStream stream \(stream)", reason: reason)
         }
         return .milliseconds(window)
     }
 
-    /// Publishes every record of the batch with its dedup key as `Nats-Msg-Id` and returns once
-    /// JetStream acknowledged all of them; throws when any was refused or not acknowledged in
-    /// time (the caller sends the batch again: the stream drops the ones it already has).
-    func publish(_ batch: RecordBatch) throws(NATSError) {
+    /// Publishes `count` messages — message `k` is `lengths[k]` bytes of `bytes` after the
+    /// previous ones, to `subjects[k]` with `Nats-Msg-Id: ids[k]` — and returns once JetStream
+    /// acknowledged all of them; throws when any was refused or not acknowledged within
+    /// `ackWait` (the caller sends them again: the stream drops the ones it already has).
+    public func publish(_ bytes: ByteBuffer, lengths: [Int], subjects: [String], ids: [String], stream: String,
+                        ackWait: Duration) throws(NATSError) {
         acks.pointee = cnats_ack_state()
-        var offset = batch.bytes.readerIndex
-        for (record, length) in zip(batch.records, batch.lengths) {
-            let subject = self.subject.subject(for: record)
-            let id = Self.messageID(record.key)
-            let status = batch.bytes.withUnsafeReadableBytes { bytes in
-                cnats_publish(jetStream, subject, id, settings.stream,
-                              bytes.baseAddress! + (offset - batch.bytes.readerIndex), Int32(length))
+        var offset = 0
+        for k in lengths.indices {
+            let length = lengths[k]
+            let status = bytes.withUnsafeReadableBytes { bytes in
+                cnats_publish(jetStream, subjects[k], ids[k], stream, bytes.baseAddress! + offset, Int32(length))
             }
             guard status == NATS_OK else {
                 _ = cnats_complete(jetStream, 1)
-                throw NATSError(action: "publish to \(subject) in stream \(settings.stream)", reason: Self.lastError(status))
+                throw NATSError(action: "publish to \(subjects[k]) in stream \(stream)", reason: Self.lastError(status))
             }
             offset += length
         }
-        let completed = cnats_complete(jetStream, settings.ackWait.milliseconds)
+        let completed = cnats_complete(jetStream, ackWait.milliseconds)
         let failures = acks.pointee.failures
         if failures > 0 {
             let text = withUnsafeBytes(of: acks.pointee.firstError) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            throw NATSError(action: "store \(failures) of \(batch.count) records in stream \(settings.stream)", reason: text)
+            throw NATSError(action: "store \(failures) of \(lengths.count) records in stream \(stream)", reason: text)
         }
         guard completed == NATS_OK else {
-            throw NATSError(action: "get JetStream's acknowledgement for \(batch.count) records within \(settings.ackWait)", reason: Self.lastError(completed))
+            throw NATSError(action: "get JetStream's acknowledgement for \(lengths.count) records within \(ackWait)", reason: Self.lastError(completed))
         }
     }
 
     /// The `Nats-Msg-Id` of a record: its dedup key, made fit for a header line. A CloudEvent's
     /// key is `ce:` + source + a line feed + id; the line feed becomes a space (`ce:<source> <id>`;
     /// a source is a URI reference, so it holds no space). Monitor keys (`AE…`) are unchanged.
-    static func messageID(_ key: String) -> String {
+    public static func messageID(_ key: String) -> String {
         String(key.map { $0.isNewline ? " " : $0 })
     }
 
-    private static func check(_ status: natsStatus, _ action: String) throws(NATSError) {
+    static func check(_ status: natsStatus, _ action: String) throws(NATSError) {
         guard status == NATS_OK else { throw NATSError(action: action, reason: lastError(status)) }
     }
 
-    fileprivate static func lastError(_ status: natsStatus) -> String {
+    static func lastError(_ status: natsStatus) -> String {
         var last = NATS_OK
         if let text = nats_GetLastError(&last), last != NATS_OK, text.pointee != 0 { return String(cString: text) }
         return String(cString: natsStatus_GetText(status))
@@ -152,24 +158,24 @@ final class NATSConnection: @unchecked Sendable {
 
 extension NATSConnection {
     /// Creates the stream (file storage) on `subject` with `duplicateWindow` and `replicas`.
-    func createStream(subject: String, duplicateWindow: Duration, replicas: Int = 1) throws(NATSError) {
+    public func createStream(_ stream: String, subject: String, duplicateWindow: Duration, replicas: Int = 1) throws(NATSError) {
         var code: Int32 = 0
-        let status = cnats_add_stream(jetStream, settings.stream, subject, duplicateWindow.milliseconds, Int32(replicas), &code)
+        let status = cnats_add_stream(jetStream, stream, subject, duplicateWindow.milliseconds, Int32(replicas), &code)
         guard status == NATS_OK else {
-            throw NATSError(action: "create the JetStream stream \(settings.stream)", reason: "\(Self.describe(status)) (JetStream error \(code))")
+            throw NATSError(action: "create the JetStream stream \(stream)", reason: "\(Self.describe(status)) (JetStream error \(code))")
         }
     }
 
     /// Every message in the stream in order: its `Nats-Msg-Id` and subject.
-    func storedMessages() throws(NATSError) -> [(id: String, subject: String)] {
+    public func storedMessages(in stream: String) throws(NATSError) -> [(id: String, subject: String)] {
         var status = NATS_OK
-        let last = cnats_stream_last_seq(jetStream, settings.stream, &status)
-        guard status == NATS_OK else { throw NATSError(action: "read the stream \(settings.stream)", reason: Self.describe(status)) }
+        let last = cnats_stream_last_seq(jetStream, stream, &status)
+        guard status == NATS_OK else { throw NATSError(action: "read the stream \(stream)", reason: Self.describe(status)) }
         var messages: [(id: String, subject: String)] = []
         var id = [CChar](repeating: 0, count: 512)
         var subject = [CChar](repeating: 0, count: 512)
         for sequence in UInt64(1)...max(1, last) where last > 0 {
-            if cnats_stream_message(jetStream, settings.stream, sequence, &id, 512, &subject, 512) >= 0 {
+            if cnats_stream_message(jetStream, stream, sequence, &id, 512, &subject, 512) >= 0 {
                 messages.append((Self.text(id), Self.text(subject)))
             }
         }
