@@ -214,6 +214,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The JetStream side of Benchmarks/nats.sh: create a stream, count what it holds.
+        .executableTarget(
+            name: "nats-bench",
+            dependencies: ["ForwarderCore", "NATSClient"],
+            path: "Benchmarks/Sources/nats-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // Load client for the Event Streams endpoint (Benchmarks/ingest.sh drives it).
         .executableTarget(
             name: "ingest-bench",

@@ -166,6 +166,14 @@ extension NATSConnection {
         }
     }
 
+    /// How many messages the stream holds (its last sequence: the forwarder never deletes).
+    public func messageCount(in stream: String) throws(NATSError) -> UInt64 {
+        var status = NATS_OK
+        let last = cnats_stream_last_seq(jetStream, stream, &status)
+        guard status == NATS_OK else { throw NATSError(action: "read the stream \(stream)", reason: Self.describe(status)) }
+        return last
+    }
+
     /// Every message in the stream in order: its `Nats-Msg-Id` and subject.
     public func storedMessages(in stream: String) throws(NATSError) -> [(id: String, subject: String)] {
         var status = NATS_OK
