@@ -93,6 +93,10 @@ public enum PipelineBuilder {
         ))
 
         let handle = GroupHandle()
+        // `run --once` stops when every source that can catch up has: the Monitor poller with the
+        // present, the NATS source with its stream.
+        let onceSources = (config.sources.monitor != nil ? 1 : 0) + (config.sources.nats != nil ? 1 : 0)
+        let caughtUp = options.once ? CatchUpBarrier(sources: onceSources) { await handle.shutdown() } : nil
         var httpClient: HTTPClient?
         if let monitor = config.sources.monitor {
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .init(decompression: .enabled(limit: .ratio(100))))
@@ -102,7 +106,7 @@ public enum PipelineBuilder {
                 requestTimeout: monitor.requestTimeout
             )
             let settings = MonitorPoller.Settings(monitor)
-            let onLive: (@Sendable () async -> Void)? = options.once ? { @Sendable in Task { await handle.shutdown() } } : nil
+            let onLive: (@Sendable () async -> Void)? = caughtUp.map { barrier in { @Sendable in Task { await barrier.arrive() } } }
             let poller = MonitorPoller(
                 client: monitorClient, journal: journal, settings: settings, reporter: merger, health: health,
                 clock: options.clock, logger: logger.with(source: "monitor"), onLiveWindowComplete: onLive
@@ -111,8 +115,9 @@ public enum PipelineBuilder {
         }
 
         if let nats = config.sources.nats {
+            let onCaughtUp: (@Sendable () async -> Void)? = caughtUp.map { barrier in { @Sendable in Task { await barrier.arrive() } } }
             let source = NATSSource(config: nats, journal: journal, reporter: merger, health: health, clock: options.clock,
-                                    logger: logger.with(source: "nats"))
+                                    logger: logger.with(source: "nats"), onCaughtUp: onCaughtUp)
             services.append(.init(service: source, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
 

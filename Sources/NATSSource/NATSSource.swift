@@ -28,12 +28,15 @@ public final class NATSSource: Service, Sendable {
     private let duplicates: Counter
     private let rejected: Counter
     private let pending: Gauge
+    /// Called once, the first time a fetch finds the consumer caught up (`run --once`).
+    private let onCaughtUp: (@Sendable () async -> Void)?
     /// How long one fetch waits for messages: also how quickly a stop is noticed.
     static let fetchWait = Duration.seconds(1)
 
     public init(config: NATSSourceConfig, journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?,
-                clock: WallClock = .system, logger: Logger) {
+                clock: WallClock = .system, logger: Logger, onCaughtUp: (@Sendable () async -> Void)? = nil) {
         self.config = config
+        self.onCaughtUp = onCaughtUp
         self.journal = journal
         self.reporter = reporter
         self.health = health
@@ -108,6 +111,7 @@ public final class NATSSource: Service, Sendable {
             "servers": "\(config.client.servers.joined(separator: ","))",
         ])
         await health?.ok(Self.healthComponent, detail: "consuming \(config.stream) as \(config.durable)", progress: false)
+        var caughtUp = false
         while !Task.isCancelled {
             let fetchStarted = clock.now()
             let batch = try await NIOThreadPool.singleton.runIfActive { [config] in
@@ -122,6 +126,11 @@ public final class NATSSource: Service, Sendable {
             if left == 0 {
                 // Caught up as of the fetch: anything still to come is at most allowed_delay old.
                 await reporter.report(.nats, watermark: fetchStarted.subtracting(config.allowedDelay))
+                if !caughtUp {
+                    caughtUp = true
+                    logger.info("NATS source caught up with stream \(config.stream)")
+                    await onCaughtUp?()
+                }
             }
         }
     }

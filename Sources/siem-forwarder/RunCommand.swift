@@ -25,7 +25,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    @Flag(help: "Catch up with the Monitor API (backfill included), deliver everything, then exit.")
+    @Flag(help: "Catch up with the Monitor API (backfill included) and the NATS source's stream, deliver everything, then exit.")
     var once = false
 
     func run() async throws {

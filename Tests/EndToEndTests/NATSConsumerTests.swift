@@ -10,6 +10,7 @@ import TwilioSimulator
 /// into a JetStream stream on a real nats-server, a second reads the stream as a durable consumer
 /// (`sources.nats`) into gzip NDJSON files and is killed with SIGKILL mid-run. The files end with
 /// every event of the stream once; a message that is no record is left in the stream and logged.
+/// `run --once` with a new consumer then reads the whole stream and exits.
 @Suite("NATS source: a durable consumer writing files, through the binary", .serialized, .enabled(if: NATSServer.testsRun))
 struct NATSConsumerTests {
     static let token = "nats-consumer-token"
@@ -44,14 +45,14 @@ struct NATSConsumerTests {
         """
     }
 
-    static func consumer(directory: String, server: String) -> String {
+    static func consumer(directory: String, server: String, durable: String = "files") -> String {
         """
         state:
           dir: \(directory)/state
         operations:
           listen: "127.0.0.1:0"
         sources:
-          nats: { servers: [\(server)], stream: TWILIO, durable: files, batch: 200 }
+          nats: { servers: [\(server)], stream: TWILIO, durable: \(durable), batch: 200, ack_wait: 3s }
         merge:
           max_delay: 200ms
         outputs:
@@ -142,5 +143,14 @@ struct NATSConsumerTests {
         #expect(datasets == ["twilio.monitor", "twilio.event_streams"])
         let logs = (try? String(contentsOfFile: consumerDir + "/forwarder.log", encoding: .utf8)) ?? ""
         #expect(logs.contains("NATS source rejected a message"), "the first consumer run logs the foreign message")
+
+        // `run --once` with a new durable consumer reads the whole stream, delivers it, and exits.
+        let onceDir = dir.path + "/once"
+        try FileManager.default.createDirectory(atPath: onceDir, withIntermediateDirectories: true)
+        try Self.consumer(directory: onceDir, server: node.url, durable: "once").write(toFile: onceDir + "/pipeline.yaml", atomically: true, encoding: .utf8)
+        let once = try await runForwarder(["run", "--once", "--config", onceDir + "/pipeline.yaml"], timeout: .seconds(60))
+        #expect(once.status == 0, "\(once.stderr.suffix(2000))")
+        let onceWritten = try eventIDs(in: onceDir + "/out")
+        #expect(exactlyOnceProblem(onceWritten, expected: stream, ordered: false) == nil, "\(exactlyOnceProblem(onceWritten, expected: stream, ordered: false) ?? "")")
     }
 }
