@@ -17,6 +17,7 @@ SCRATCH=${SCRATCH:-.build-release}
 TOKEN=simulator-auth-token
 command -v nats-server >/dev/null || { apt-get update && apt-get install -y nats-server; }
 command -v /usr/bin/time >/dev/null || { apt-get update && apt-get install -y time; }
+command -v curl >/dev/null || { apt-get update && apt-get install -y curl; }
 
 swift build -c release --scratch-path "$SCRATCH" --product siem-forwarder >/dev/null 2>&1
 swift build -c release --scratch-path "$SCRATCH" --product nats-bench >/dev/null 2>&1
