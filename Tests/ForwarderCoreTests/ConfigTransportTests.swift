@@ -171,8 +171,8 @@ struct ConfigTransportTests {
             "expected one of file, udp, tcp, tls or nats, got \"kafka\"",
             "unknown key \"colour\"; expected one of: type, path, gzip, gzip_level, rotate, file_mode, group, host, port, "
                 + "max_datagram_bytes, framing, connect_timeout, reconnect, ack_timeout, ca_file, cert_file, key_file, "
-                + "server_name, verify_hostname, servers, stream, subject, user, password, password_file, token, token_file, "
-                + "credentials_file, max_pending, ack_wait",
+                + "server_name, verify_hostname, servers, user, password, password_file, token, token_file, "
+                + "credentials_file, stream, subject, max_pending, ack_wait",
         ])
     }
 
