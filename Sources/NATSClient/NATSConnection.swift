@@ -8,22 +8,30 @@ import NIOCore
 public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var action: String
     public var reason: String
-    /// The output, once the sink knows which one it is.
-    public var output: String?
+    /// Who failed — `Output bus`, `The NATS source` — once the caller knows.
+    public var party: String?
 
-    public init(action: String, reason: String, output: String? = nil) {
+    public init(action: String, reason: String, party: String? = nil) {
         self.action = action
         self.reason = reason
-        self.output = output
+        self.party = party
     }
 
     public var description: String {
-        (output.map { "Output \($0) could not " } ?? "Could not ") + "\(action): \(reason)."
+        (party.map { "\($0) could not " } ?? "Could not ") + "\(action): \(reason)."
     }
 
-    public func `for`(output: String) -> NATSError {
+    /// The error as the output `name`'s.
+    public func `for`(output name: String) -> NATSError {
         var error = self
-        error.output = output
+        error.party = "Output \(name)"
+        return error
+    }
+
+    /// The error as the NATS source's.
+    public func forSource() -> NATSError {
+        var error = self
+        error.party = "The NATS source"
         return error
     }
 }

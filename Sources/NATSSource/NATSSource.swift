@@ -59,6 +59,7 @@ public final class NATSSource: Service, Sendable {
                     try await consume(resettingOnSuccess: &backoff)
                 } catch {
                     guard !Task.isCancelled else { break }
+                    let error = (error as? NATSError)?.forSource() ?? error
                     let delay = backoff.nextDelay()
                     logger.warning("NATS source failed; retrying in \(delay)", metadata: ["error": "\(error)"])
                     await health?.failing(Self.healthComponent, reason: "\(error)")
@@ -72,6 +73,14 @@ public final class NATSSource: Service, Sendable {
     /// Connects as `run` would and says what the source would read (`validate --connect`): the
     /// stream exists, and the durable consumer's backlog, or that it will be created.
     public static func preflight(_ config: NATSSourceConfig) async throws -> String {
+        do {
+            return try await preflightChecks(config)
+        } catch let error as NATSError {
+            throw error.forSource()
+        }
+    }
+
+    private static func preflightChecks(_ config: NATSSourceConfig) async throws -> String {
         try await NIOThreadPool.singleton.runIfActive {
             let connection = try NATSConnection(config.client, wait: .seconds(10))
             defer { connection.close() }

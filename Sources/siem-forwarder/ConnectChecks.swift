@@ -25,7 +25,7 @@ enum ConnectChecks {
             do {
                 results.append(Result(passed: true, line: try await NATSSource.preflight(nats)))
             } catch {
-                results.append(Result(passed: false, line: "NATS source: \(error)"))
+                results.append(Result(passed: false, line: "\(error)"))
             }
         }
         for output in config.outputs {

@@ -34,7 +34,10 @@ struct ValidateCommand: AsyncParsableCommand {
         guard problems.isEmpty else {
             throw fail(problems.map(\.description).joined(separator: "\n"), code: ExitStatus.invalidInput)
         }
-        let sources = [loaded.sources.monitor.map { _ in "monitor" }, loaded.sources.eventStreams.map { _ in "event_streams" }].compactMap { $0 }
+        let sources = [
+            loaded.sources.monitor.map { _ in "monitor" }, loaded.sources.eventStreams.map { _ in "event_streams" },
+            loaded.sources.nats.map { "nats (stream \($0.stream) as \($0.durable))" },
+        ].compactMap { $0 }
         print("\(config) is valid: sources \(sources.joined(separator: ", ")); outputs \(loaded.outputs.map { "\($0.name) (\($0.format.name) over \($0.transport.typeName))" }.joined(separator: ", ")).")
         guard connect else { return }
         let results = await ConnectChecks.run(loaded)

@@ -153,4 +153,26 @@ struct NATSConsumerTests {
         let onceWritten = try eventIDs(in: onceDir + "/out")
         #expect(exactlyOnceProblem(onceWritten, expected: stream, ordered: false) == nil, "\(exactlyOnceProblem(onceWritten, expected: stream, ordered: false) ?? "")")
     }
+
+    @Test("validate --connect reaches the source's stream and says the durable consumer will be created; a missing stream fails the check")
+    func validateConnect() async throws {
+        let dir = TestDirectory()
+        let node = try NATSServer(directory: dir.path + "/nats")
+        try await node.start()
+        defer { Task { await node.stop() } }
+        let admin = try NATSConnection(NATSClientConfig(servers: [node.url]))
+        try admin.createStream("TWILIO", subject: "twilio.>", duplicateWindow: .seconds(120))
+        for (stream, status) in [("TWILIO", Int32(0)), ("MISSING", 1)] {
+            let config = dir.path + "/\(stream).yaml"
+            try Self.consumer(directory: dir.path + "/\(stream)", server: node.url).replacingOccurrences(of: "stream: TWILIO", with: "stream: \(stream)")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+            let result = try await runForwarder(["validate", "--config", config, "--connect"])
+            #expect(result.status == status, "\(result.stdout)\(result.stderr)")
+            if status == 0 {
+                #expect(result.stdout.contains("NATS source reached JetStream stream TWILIO at \(node.url) (duplicate window 2m); the durable consumer files does not exist yet and is created on start (deliver: all)."), "\(result.stdout)")
+            } else {
+                #expect(result.stderr.contains("The NATS source could not look up the JetStream stream MISSING: the stream does not exist"), "\(result.stderr)")
+            }
+        }
+    }
 }
