@@ -27,7 +27,7 @@ natsbench=$binpath/nats-bench
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-rows=()
+csv=$work/rows.csv
 
 start_simulator() { # PORT SEED ACCOUNT
     "$bin" simulate --port "$1" --seed "$2" --account-sid "$3" --history-days 2 --history-events-per-day $((EVENTS / 2)) \
@@ -60,8 +60,8 @@ YAML
 nats_output="  - { name: bus, format: ndjson, transport: { type: nats, servers: [nats://127.0.0.1:18700], stream: TWILIO } }"
 file_output() { echo "  - { name: files, format: ndjson, transport: { type: file, path: '$1/twilio-{yyyy}{MM}{dd}-{HH}{mm}{ss}-{seq}.ndjson.gz', gzip_level: 6 } }"; }
 
-# row NAME EVENTS WALL CPU RSS_KIB
-row() { rows+=("$(printf '| %s | %s | %.2f s | %s | %.0f | %s MiB |' "$1" "$2" "$3" "$(echo "$2 / $3" | bc)" "$(echo "$4 * 1000000 / $2" | bc -l)" "$(( $5 / 1024 ))")"); }
+# row NAME EVENTS WALL CPU RSS_KIB: one measured run.
+row() { echo "$1;$2;$3;$4;$5" >> "$csv"; }
 
 accounts=(ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)
 start_simulator 18701 1 "${accounts[0]}"
@@ -130,8 +130,21 @@ YAML
     kill $nats; wait $nats 2>/dev/null || true
 done
 
-echo "| scenario | events | wall | events/s | CPU µs/event | peak RSS |"
-echo "|---|---|---|---|---|---|"
-printf '%s\n' "${rows[@]}" | sort -s -t'|' -k2,2
+python3 - "$csv" <<'PY'
+import statistics, sys
+groups = {}
+for line in open(sys.argv[1]):
+    name, events, wall, cpu, rss = line.strip().split(";")
+    groups.setdefault(name, []).append((int(events), float(wall), float(cpu), int(rss)))
+print("| scenario | events | runs | wall median (min–max) | events/s | CPU µs/event | peak RSS |")
+print("|---|---|---|---|---|---|---|")
+for name, runs in groups.items():
+    walls = sorted(r[1] for r in runs)
+    med = statistics.median(walls)
+    events = runs[0][0]
+    cpu = statistics.median(r[2] for r in runs)
+    rss = max(r[3] for r in runs) // 1024
+    print(f"| {name} | {events:,} | {len(runs)} | {med:.2f} s ({walls[0]:.2f}–{walls[-1]:.2f}) | {events / med:,.0f} | {cpu / events * 1e6:.0f} | {rss} MiB |")
+PY
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); nats-server $(nats-server --version | awk '{print $NF}'); $RUNS runs of each, $EVENTS events per account"
