@@ -190,10 +190,14 @@ public enum ReplayJobs {
     }
 
     /// Asks a job to stop: a running replay notices between pages; one that is not running is
-    /// marked cancelled when it is next looked at. False when there is no such job.
+    /// marked cancelled when it is next looked at. False when there is no such job. A job just
+    /// started has its directory before its journal (the runner opens that when it begins), and
+    /// can be cancelled already.
     public static func cancel(stateDir: String, id: String) -> Bool {
         let directory = directory(stateDir: stateDir, id: id)
-        guard Journal.exists(inDirectory: directory) else { return false }
+        var isDirectory: ObjCBool = false
+        guard Journal.exists(inDirectory: directory)
+            || (FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) else { return false }
         return FileManager.default.createFile(atPath: cancelMarker(directory), contents: Data())
     }
 }
