@@ -33,8 +33,8 @@ struct StreamSinkTests {
     func deliver(_ range: ClosedRange<Int>, batch: Int = 50, framer: any RecordFramer, to sink: StreamSink, commits: CommitLog) async throws {
         for start in stride(from: range.lowerBound, through: range.upperBound, by: batch) {
             let end = min(start + batch - 1, range.upperBound)
-            let (records, _) = SyslogLines.batch(start...end, framer: framer)
-            try await sink.write(records, count: end - start + 1, through: Int64(end), now: now(), commit: commits.committer)
+            let records = SyslogLines.batch(start...end, framer: framer)
+            try await sink.write(records, now: now(), commit: commits.committer)
         }
         let confirmed = try await tick(sink, commit: commits.committer) { commits.last == Int64(range.upperBound) }
         #expect(confirmed, "committed \(commits.last) of \(range.upperBound)")
@@ -63,16 +63,16 @@ struct StreamSinkTests {
                               confirmDelay: .milliseconds(200), logger: testLogger)
         let commits = CommitLog()
         _ = try await sink.recover(position: .init(), files: [], commit: commits.committer)
-        let (records, _) = SyslogLines.batch(1...10, framer: framer)
-        try await sink.write(records, count: 10, through: 10, now: now(), commit: commits.committer)
+        let records = SyslogLines.batch(1...10, framer: framer)
+        try await sink.write(records, now: now(), commit: commits.committer)
         #expect(commits.all.isEmpty, "a completed write alone commits nothing")
         try await deliver(11...300, framer: framer, to: sink, commits: commits)
         #expect(commits.all == commits.all.sorted())
 
         // A batch written right before shutdown is committed by finish once the collector has
         // closed its side after reading everything.
-        let (tail, _) = SyslogLines.batch(301...320, framer: framer)
-        try await sink.write(tail, count: 20, through: 320, now: now(), commit: commits.committer)
+        let tail = SyslogLines.batch(301...320, framer: framer)
+        try await sink.write(tail, now: now(), commit: commits.committer)
         try await sink.finish(now: now(), commit: commits.committer)
         #expect(commits.last == 320)
 
@@ -99,8 +99,8 @@ struct StreamSinkTests {
         let commits = CommitLog()
         try await deliver(1...200, framer: framer, to: sink, commits: commits)
         // finish sends close_notify, and commits the tail once the collector closes too.
-        let (tail, _) = SyslogLines.batch(201...220, framer: framer)
-        try await sink.write(tail, count: 20, through: 220, now: now(), commit: commits.committer)
+        let tail = SyslogLines.batch(201...220, framer: framer)
+        try await sink.write(tail, now: now(), commit: commits.committer)
         try await sink.finish(now: now(), commit: commits.committer)
         #expect(commits.last == 220)
         let messages = try await syslog.waitForMessages(220)
@@ -123,9 +123,9 @@ struct StreamSinkTests {
         )
         let sink = try StreamSink(name: "tls", config: config, logger: testLogger)
         let commits = CommitLog()
-        let (records, _) = SyslogLines.batch(1...5, framer: OctetCountingFramer())
+        let records = SyslogLines.batch(1...5, framer: OctetCountingFramer())
         let error = await #expect(throws: TransportError.self) {
-            try await sink.write(records, count: 5, through: 5, now: now(), commit: commits.committer)
+            try await sink.write(records, now: now(), commit: commits.committer)
         }
         try await syslog.stop()
         #expect(error?.kind == .tlsHandshake)
@@ -145,12 +145,12 @@ struct StreamSinkTests {
         let config = TLSTransportConfig(tcp: TCPTransportConfig(host: "127.0.0.1", port: syslog.port), caFile: ca.caFile, serverName: "localhost")
         let sink = try StreamSink(name: "tls", config: config, confirmDelay: .milliseconds(100), logger: testLogger)
         let commits = CommitLog()
-        let (records, _) = SyslogLines.batch(1...5, framer: OctetCountingFramer())
+        let records = SyslogLines.batch(1...5, framer: OctetCountingFramer())
         // With TLS 1.3 the collector checks the client after the client's handshake is done, so
         // the refusal may come at the write or at the next confirmation check.
         let failure: TransportError? = await {
             do {
-                try await sink.write(records, count: 5, through: 5, now: now(), commit: commits.committer)
+                try await sink.write(records, now: now(), commit: commits.committer)
                 let deadline = ContinuousClock.now + .seconds(10)
                 while ContinuousClock.now < deadline {
                     try await sink.tick(now: now(), commit: commits.committer)
@@ -181,10 +181,10 @@ struct StreamSinkTests {
                               confirmDelay: .milliseconds(200), logger: testLogger)
         let commits = CommitLog()
         let framer = OctetCountingFramer()
-        let (records, _) = SyslogLines.batch(1...50, framer: framer)
+        let records = SyslogLines.batch(1...50, framer: framer)
         var failure: TransportError?
         do {
-            try await sink.write(records, count: 50, through: 50, now: now(), commit: commits.committer)
+            try await sink.write(records, now: now(), commit: commits.committer)
             _ = try await tick(sink, commit: commits.committer, timeout: .seconds(5)) { false }
         } catch let error as TransportError {
             failure = error
@@ -240,11 +240,8 @@ struct StreamSinkTests {
         let written = Counted()
         let writer = Task {
             for batch in 0..<batches {
-                var records = ByteBuffer()
-                for n in (batch * perBatch + 1)...((batch + 1) * perBatch) {
-                    OctetCountingFramer().frame(ByteBuffer(string: SyslogLines.line(n, padding: padding)), into: &records)
-                }
-                try await sink.write(records, count: perBatch, through: Int64((batch + 1) * perBatch), now: now(), commit: commits.committer)
+                let records = SyslogLines.batch((batch * perBatch + 1)...((batch + 1) * perBatch), framer: OctetCountingFramer(), padding: padding)
+                try await sink.write(records, now: now(), commit: commits.committer)
                 written.increment()
             }
         }
