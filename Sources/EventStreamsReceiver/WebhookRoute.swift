@@ -1,6 +1,7 @@
 import ForwarderCore
 import HTTPTypes
 import Hummingbird
+import Journal
 import Logging
 import NIOCore
 

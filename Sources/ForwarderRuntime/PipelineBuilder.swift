@@ -7,6 +7,7 @@ import Journal
 import Logging
 import MonitorPoller
 import NIOCore
+import NIOHTTPCompression
 import NIOPosix
 import OutputFormats
 import Outputs

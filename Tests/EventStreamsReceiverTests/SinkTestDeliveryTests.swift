@@ -1,5 +1,7 @@
 @testable import EventStreamsReceiver
 import ForwarderCore
+import Journal
+import NIOCore
 import TestSupport
 import Testing
 

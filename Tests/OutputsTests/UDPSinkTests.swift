@@ -1,3 +1,4 @@
+import Journal
 import TestSupport
 import CoreMetrics
 import ForwarderCore

@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Sends framed syslog records over one TCP connection (RFC 6587), optionally inside TLS
 /// (RFC 5425), and commits a position only once the collector has the records.

@@ -1,6 +1,7 @@
 import CNats
 import ForwarderCore
 import Foundation
+import NIOCore
 
 /// A NATS failure as one sentence: what was being done, where, and the library's or the
 /// server's reason.
