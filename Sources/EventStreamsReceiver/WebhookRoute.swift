@@ -1,7 +1,9 @@
 import ForwarderCore
 import HTTPTypes
 import Hummingbird
+import Journal
 import Logging
+import NIOCore
 
 /// The `POST {path}` handler: a thin shell that gathers the request's facts, asks the pure
 /// `WebhookPolicy` and `CloudEventDecoder`, and hands the events to the `IngestBatcher`.
@@ -79,13 +81,13 @@ extension EventStreamsReceiver {
         }
     }
 
-    /// The whole body, refusing with 413 as soon as it passes `limit` (never holding more).
+    /// The whole body, refusing with 413 as soon as it passes `limit` (NIO's `collect(upTo:)`
+    /// stops before appending the chunk that would pass it, so never more is held).
     static func collect(_ body: RequestBody, limit: Int) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for try await chunk in body {
-            guard chunk.readableBytes <= limit - bytes.count else { throw WebhookRejection.tooLarge(limit) }
-            chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+        do {
+            return Array(try await body.collect(upTo: limit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw WebhookRejection.tooLarge(limit)
         }
-        return bytes
     }
 }

@@ -1,4 +1,5 @@
 import ForwarderCore
+import Foundation
 
 /// Carries out `event-streams setup`: reads what Twilio has, plans (`SetupPlan`), and makes
 /// the calls, or with `dryRun` prints each call it would make. Every line goes to `output`.

@@ -1,4 +1,5 @@
 import ForwarderCore
+import Foundation
 
 /// What `event-streams status` found, decided from what Twilio and the forwarder said: a
 /// pure value, tested from tables; `lines` is what the command prints, `healthy` its exit.

@@ -4,6 +4,7 @@ import ForwarderCore
 import Journal
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Where `setup` and `status` learn which sink test events reached the forwarder: the running
 /// sidecar's admin API, or the journal in `state.dir` (with a listener on `server.listen` of

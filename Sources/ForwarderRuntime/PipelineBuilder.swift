@@ -8,6 +8,7 @@ import Logging
 import MonitorPoller
 import NATSSource
 import NIOCore
+import NIOHTTPCompression
 import NIOPosix
 import OutputFormats
 import Outputs

@@ -3,6 +3,7 @@ import ForwarderCore
 import Foundation
 import Logging
 import MonitorPoller
+import NIOHTTPCompression
 import NIOPosix
 import OutputFormats
 import Outputs

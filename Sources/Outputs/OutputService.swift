@@ -132,9 +132,7 @@ public final class OutputService: Service, Sendable {
         var position = try await sink.recover(position: stored, files: files, commit: committer)
         await progress.committed(position.sequence)
         logger.info("Output \(name) resuming", metadata: ["sequence": "\(position.sequence)"])
-        var record = ByteBuffer()
-        var framed = ByteBuffer()
-        var lengths: [Int] = []
+        var batches = RecordBatchEncoder(encoder: encoder, framer: framer)
         delivering: while true {
             if reopenRequested.withLock({ requested in defer { requested = false }; return requested }) {
                 try await sink.reopen(now: clock.now(), commit: committer)
@@ -155,21 +153,12 @@ public final class OutputService: Service, Sendable {
             case .write:
                 break
             }
-            framed.clear()
-            lengths.removeAll(keepingCapacity: true)
-            for event in events {
-                record.clear()
-                encoder.encode(event, into: &record)
-                let start = framed.writerIndex
-                framer.frame(record, into: &framed)
-                lengths.append(framed.writerIndex - start)
-            }
             let last = events[events.count - 1]
-            let batch = RecordBatch(bytes: framed, lengths: lengths, records: events.map(RecordBatch.Record.init), through: last.sequence)
+            let batch = batches.batch(events, through: last.sequence)
             try await sink.write(batch, now: clock.now(), commit: committer)
             position.sequence = last.sequence
             eventsWritten.increment(by: events.count)
-            bytesWritten.increment(by: framed.readableBytes)
+            bytesWritten.increment(by: batch.bytes.readableBytes)
             eventAge.record(max(0, clock.now().duration(since: last.event.time).secondsDouble))
             await health?.ok(.output(name), detail: "at sequence \(position.sequence)", progress: true)
         }

@@ -249,18 +249,11 @@ public final class ReplayRunner: Sendable {
                                               files: try await journal.outputFiles(name), commit: commit)
         if position.sequence > 0 { return Int(position.sequence) }  // written before a crash, before it was recorded
         var sequence: Int64 = 0
-        var record = ByteBuffer()
-        var framed = ByteBuffer()
-        try await forEachBatch(day, journal: journal) { batch in
+        var batches = RecordBatchEncoder(encoder: output.encoder, framer: output.framer)
+        try await forEachBatch(day, journal: journal) { events in
             try checkCancelled()
-            framed.clear()
-            for event in batch {
-                record.clear()
-                output.encoder.encode(event, into: &record)
-                output.framer.frame(record, into: &framed)
-            }
-            sequence += Int64(batch.count)
-            try await sink.write(framed, count: batch.count, through: sequence, now: settings.clock.now(), commit: commit)
+            sequence += Int64(events.count)
+            try await sink.write(batches.batch(events, through: sequence), now: settings.clock.now(), commit: commit)
         }
         try await sink.finish(now: settings.clock.now(), commit: commit)
         if sequence > 0 { await state.file(for: output.name) }
@@ -283,24 +276,12 @@ public final class ReplayRunner: Sendable {
             let sink = try makeSink()
             _ = try await sink.recover(position: OutputPosition(), files: [], commit: .discarding)
             var sequence: Int64 = 0
-            var record = ByteBuffer()
-            var framed = ByteBuffer()
-            var lengths: [Int] = []
+            var batches = RecordBatchEncoder(encoder: output.encoder, framer: output.framer)
             for day in unsent {
-                try await forEachBatch(day, journal: journal) { batch in
+                try await forEachBatch(day, journal: journal) { events in
                     try checkCancelled()
-                    framed.clear()
-                    lengths.removeAll(keepingCapacity: true)
-                    for event in batch {
-                        record.clear()
-                        output.encoder.encode(event, into: &record)
-                        let start = framed.writerIndex
-                        output.framer.frame(record, into: &framed)
-                        lengths.append(framed.writerIndex - start)
-                    }
-                    sequence += Int64(batch.count)
-                    let records = RecordBatch(bytes: framed, lengths: lengths, records: batch.map(RecordBatch.Record.init), through: sequence)
-                    try await sink.write(records, now: settings.clock.now(), commit: .discarding)
+                    sequence += Int64(events.count)
+                    try await sink.write(batches.batch(events, through: sequence), now: settings.clock.now(), commit: .discarding)
                 }
             }
             try await sink.finish(now: settings.clock.now(), commit: .discarding)

@@ -1,3 +1,4 @@
+import CNIOLinux
 import Hummingbird
 import NIOCore
 import NIOPosix

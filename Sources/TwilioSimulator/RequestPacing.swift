@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// How long every API answer takes, like a real Twilio page (a few hundred milliseconds): a mean

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Sends one Event Streams delivery to its target the way Twilio does: signed (`bodySHA256` in the URL,
 /// `X-Twilio-Signature` over that URL), Basic auth when the sink URL carried credentials,

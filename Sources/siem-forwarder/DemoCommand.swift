@@ -3,8 +3,10 @@ import ForwarderCore
 import ForwarderRuntime
 import Foundation
 import Gzip
+import Journal
 import Logging
 import TwilioSimulator
+import UnixSignals
 
 /// `siem-forwarder demo`: the simulator and `pipelines/demo.yaml` in one process, writing real
 /// output a newcomer can open.

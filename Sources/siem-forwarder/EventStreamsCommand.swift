@@ -8,6 +8,7 @@ import Foundation
 import Journal
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 /// `siem-forwarder event-streams setup|status`: the Twilio side of Event Streams — the webhook

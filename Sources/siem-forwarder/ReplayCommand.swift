@@ -1,7 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import ForwarderCore
 import ForwarderRuntime
 import Foundation
+import Logging
 import Replay
 
 /// `siem-forwarder replay`: re-pulls a historical range of Monitor Events into a replay target,

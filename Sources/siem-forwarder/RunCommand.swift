@@ -2,6 +2,7 @@ import ArgumentParser
 import ForwarderCore
 import ForwarderRuntime
 import Foundation
+import Logging
 import Metrics
 import Prometheus
 import UnixSignals

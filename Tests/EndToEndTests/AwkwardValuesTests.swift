@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import ForwarderCore
 import ForwarderRuntime
 import Foundation
+import Outputs
 import TestSupport
 import Testing
 import TwilioSimulator

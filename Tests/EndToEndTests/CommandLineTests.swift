@@ -1,3 +1,4 @@
+import ForwarderCore
 import TestSupport
 import Foundation
 import Testing

@@ -3,6 +3,8 @@ import ForwarderCore
 import Foundation
 import Journal
 import MonitorPoller
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
 import TwilioSimulator

@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import ForwarderCore
 import ForwarderRuntime
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
 import TwilioSimulator

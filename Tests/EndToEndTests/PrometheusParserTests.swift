@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import ForwarderCore
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
 import TwilioSimulator

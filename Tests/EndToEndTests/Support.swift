@@ -3,6 +3,7 @@ import ForwarderCore
 import Foundation
 import Gzip
 import Logging
+import NIOCore
 import NIOHTTP1
 import TwilioSimulator
 

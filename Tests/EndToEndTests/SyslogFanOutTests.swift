@@ -2,6 +2,7 @@ import ForwarderCore
 import ForwarderRuntime
 import Foundation
 import Journal
+import Outputs
 import TestSupport
 import Testing
 import TwilioSimulator

@@ -1,6 +1,9 @@
 @testable import EventStreamsReceiver
 import ForwarderCore
+import Foundation
+import Journal
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SQLite
 import TestSupport

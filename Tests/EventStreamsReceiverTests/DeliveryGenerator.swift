@@ -1,4 +1,5 @@
 import ForwarderCore
+import Foundation
 import TestSupport
 
 /// What the webhook contract says about one delivery, worked out from how it was built.

@@ -1,3 +1,4 @@
+import NIOHTTP1
 import TestSupport
 import AsyncHTTPClient
 import Crypto

@@ -1,5 +1,7 @@
 @testable import EventStreamsReceiver
 @testable import ForwarderCore
+import Journal
+import NIOCore
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 @testable import EventStreamsReceiver
 import ForwarderCore
+import HTTPTypes
 import NIOCore
 import Testing
 

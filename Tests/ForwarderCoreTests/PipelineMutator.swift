@@ -1,4 +1,5 @@
 import ForwarderCore
+import Foundation
 import TestSupport
 
 /// Breaks valid pipeline files the ways people and editors break them: wrong types, unknown and

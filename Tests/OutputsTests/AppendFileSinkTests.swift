@@ -8,10 +8,8 @@ import Testing
 
 @Suite("Append files")
 struct AppendFileSinkTests {
-    func records(_ range: ClosedRange<Int>) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        for i in range { buffer.writeString("{\"n\":\(i)}\n") }
-        return buffer
+    func records(_ range: ClosedRange<Int>) -> RecordBatch {
+        RecordBatch.lines(range) { "{\"n\":\($0)}" }
     }
 
     func lines(_ path: String) throws -> [String] {
@@ -32,8 +30,8 @@ struct AppendFileSinkTests {
 
         let first = AppendFileSink(settings: settings)
         _ = try await first.recover(position: OutputPosition(), files: [], commit: commit)
-        try await first.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
-        try await first.write(records(6...8), count: 3, through: 8, now: t0, commit: commit)
+        try await first.write(records(1...5), now: t0, commit: commit)
+        try await first.write(records(6...8), now: t0, commit: commit)
         // A crash mid-write: half a line reaches the file after the last commit, and the
         // process's descriptors (with the file's lock) close.
         try await first.finish(now: t0, commit: commit)
@@ -48,14 +46,14 @@ struct AppendFileSinkTests {
         let resumed = try await second.recover(position: stored, files: try await journal.outputFiles("file"), commit: commit)
         #expect(resumed.sequence == 8)
         #expect(try lines(path) == (1...8).map { "{\"n\":\($0)}" })
-        try await second.write(records(9...12), count: 4, through: 12, now: t0, commit: commit)
+        try await second.write(records(9...12), now: t0, commit: commit)
         try await second.finish(now: t0, commit: commit)
 
         // A clean restart appends to the same file.
         let third = AppendFileSink(settings: settings)
         let again = try #require(try await journal.outputPosition("file"))
         _ = try await third.recover(position: again, files: try await journal.outputFiles("file"), commit: commit)
-        try await third.write(records(13...13), count: 1, through: 13, now: t0, commit: commit)
+        try await third.write(records(13...13), now: t0, commit: commit)
         #expect(try lines(path) == (1...13).map { "{\"n\":\($0)}" })
     }
 
@@ -68,12 +66,12 @@ struct AppendFileSinkTests {
         let settings = AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil)
         let sink = AppendFileSink(settings: settings)
         _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
-        try await sink.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
+        try await sink.write(records(1...5), now: t0, commit: commit)
         // logrotate copytruncate: copy, then cut the file to zero under the open descriptor.
         try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
         #expect(truncate(path, 0) == 0)
         try await sink.reopen(now: t0, commit: commit)
-        try await sink.write(records(6...7), count: 2, through: 7, now: t0, commit: commit)
+        try await sink.write(records(6...7), now: t0, commit: commit)
         #expect(try lines(path) == ["{\"n\":6}", "{\"n\":7}"], "no hole of NULs where the old bytes were")
         #expect(try lines(path + ".1") == (1...5).map { "{\"n\":\($0)}" })
 
@@ -84,7 +82,7 @@ struct AppendFileSinkTests {
         let next = AppendFileSink(settings: settings)
         let resumed = try await next.recover(position: stored, files: try await journal.outputFiles("file"), commit: commit)
         #expect(resumed.sequence == 7)
-        try await next.write(records(8...8), count: 1, through: 8, now: t0, commit: commit)
+        try await next.write(records(8...8), now: t0, commit: commit)
         #expect(try lines(path) == (6...8).map { "{\"n\":\($0)}" })
     }
 
@@ -96,17 +94,17 @@ struct AppendFileSinkTests {
         let commit = journalCommitter(journal, "file")
         let sink = AppendFileSink(settings: AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil))
         _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
-        try await sink.write(records(1...3), count: 3, through: 3, now: t0, commit: commit)
+        try await sink.write(records(1...3), now: t0, commit: commit)
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
         try await sink.reopen(now: t0, commit: commit)
-        try await sink.write(records(4...4), count: 1, through: 4, now: t0, commit: commit)
+        try await sink.write(records(4...4), now: t0, commit: commit)
         try await sink.finish(now: t0, commit: commit)
         #expect(try lines(path + ".1") == (1...3).map { "{\"n\":\($0)}" })
         #expect(try lines(path) == ["{\"n\":4}"])
         // A clean restart goes on appending to the new file.
         let next = AppendFileSink(settings: AppendFileSink.Settings(template: FileNameTemplate(path), rotation: nil))
         _ = try await next.recover(position: try #require(try await journal.outputPosition("file")), files: try await journal.outputFiles("file"), commit: commit)
-        try await next.write(records(5...5), count: 1, through: 5, now: t0, commit: commit)
+        try await next.write(records(5...5), now: t0, commit: commit)
         #expect(try lines(path) == ["{\"n\":4}", "{\"n\":5}"])
     }
 
@@ -121,7 +119,7 @@ struct AppendFileSinkTests {
         let sink = AppendFileSink(settings: settings)
         _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
         for n in stride(from: 1, through: 30, by: 3) {
-            try await sink.write(records(n...n + 2), count: 3, through: Int64(n + 2), now: t0, commit: commit)
+            try await sink.write(records(n...n + 2), now: t0, commit: commit)
             #expect(await sink.nextDeadline() == nil, "a size-only policy never wakes the output by time")
         }
         try await sink.finish(now: t0, commit: commit)
@@ -152,10 +150,10 @@ struct AppendFileSinkTests {
         let sink = AppendFileSink(settings: .init(
             template: FileNameTemplate(dir.path + "/out-{seq}.log"), rotation: RotationPolicy(maxBytes: 1 << 30, maxAge: .seconds(10))))
         _ = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
-        try await sink.write(records(1...2), count: 2, through: 2, now: t0, commit: commit)
+        try await sink.write(records(1...2), now: t0, commit: commit)
         #expect(await sink.nextDeadline() == t0.adding(.seconds(10)))
         try await sink.tick(now: t0.adding(.seconds(11)), commit: commit)
-        try await sink.write(records(3...4), count: 2, through: 4, now: t0.adding(.seconds(12)), commit: commit)
+        try await sink.write(records(3...4), now: t0.adding(.seconds(12)), commit: commit)
         #expect(try lines(dir.path + "/out-000001.log") == ["{\"n\":1}", "{\"n\":2}"])
         #expect(try lines(dir.path + "/out-000002.log") == ["{\"n\":3}", "{\"n\":4}"])
     }
@@ -165,7 +163,7 @@ struct AppendFileSinkTests {
         let commit = journalCommitter(journal, "file")
         let first = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
         _ = try await first.recover(position: OutputPosition(), files: [], commit: commit)
-        try await first.write(records(1...5), count: 5, through: 5, now: t0, commit: commit)
+        try await first.write(records(1...5), now: t0, commit: commit)
         try await first.finish(now: t0, commit: commit)
         let handle = try #require(FileHandle(forWritingAtPath: path))
         try handle.seekToEnd()
@@ -186,7 +184,7 @@ struct AppendFileSinkTests {
         let sink = AppendFileSink(settings: .init(template: FileNameTemplate(configured), rotation: nil))
         let commit = journalCommitter(journal, "file")
         _ = try await sink.recover(position: position, files: files, commit: commit)
-        try await sink.write(records(6...7), count: 2, through: 7, now: t0, commit: commit)
+        try await sink.write(records(6...7), now: t0, commit: commit)
         #expect(try String(contentsOfFile: old, encoding: .utf8) == before, "the old file is not cut back")
         #expect(try lines(configured) == ["{\"n\":6}", "{\"n\":7}"])
         #expect(try await journal.outputFiles("file").map(\.partPath) == [configured])
@@ -206,7 +204,7 @@ struct AppendFileSinkTests {
         let sink = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
         let commit = journalCommitter(journal, "file")
         _ = try await sink.recover(position: position, files: files, commit: commit)
-        try await sink.write(records(6...6), count: 1, through: 6, now: t0, commit: commit)
+        try await sink.write(records(6...6), now: t0, commit: commit)
         #expect(try String(contentsOfFile: path, encoding: .utf8) == foreign + "{\"n\":6}\n", "appended after what was there")
     }
 
@@ -218,11 +216,11 @@ struct AppendFileSinkTests {
         let path = dir.path + "/siem.log"
         let first = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
         _ = try await first.recover(position: OutputPosition(), files: [], commit: journalCommitter(journal, "file"))
-        try await first.write(records(1...2), count: 2, through: 2, now: t0, commit: journalCommitter(journal, "file"))
+        try await first.write(records(1...2), now: t0, commit: journalCommitter(journal, "file"))
         let second = AppendFileSink(settings: .init(template: FileNameTemplate(path), rotation: nil))
         _ = try await second.recover(position: OutputPosition(), files: [], commit: journalCommitter(other, "file"))
         await #expect(throws: AppendFileInUse.self) {
-            try await second.write(records(1...1), count: 1, through: 1, now: t0, commit: journalCommitter(other, "file"))
+            try await second.write(records(1...1), now: t0, commit: journalCommitter(other, "file"))
         }
         #expect(try lines(path).count == 2)
     }

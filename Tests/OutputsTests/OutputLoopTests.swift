@@ -89,17 +89,16 @@ actor MemorySink: RecordSink {
         return position
     }
 
-    func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+    func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         if failForever || failures > 0 {
             failures = max(0, failures - 1)
             throw MemorySinkFull()
         }
-        let text = String(buffer: records)
-        let first = sequence - Int64(count) + 1
+        let text = String(buffer: batch.bytes)
         for (offset, line) in text.split(separator: "\n").enumerated() {
-            lines.append((first + Int64(offset), String(line)))
+            lines.append((batch.first + Int64(offset), String(line)))
         }
-        try await commit(.position(OutputPosition(sequence: sequence)))
+        try await commit(.position(OutputPosition(sequence: batch.through)))
     }
 
     func tick(now: Timestamp, commit: OutputCommitter) async throws {}

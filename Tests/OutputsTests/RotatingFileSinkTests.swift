@@ -39,10 +39,8 @@ struct RotatingFileSinkTests {
         return "{\"n\":\(i),\"x\":\"\(noise)\"}"
     }
 
-    func records(_ range: ClosedRange<Int>) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        for i in range { buffer.writeString(Self.line(i) + "\n") }
-        return buffer
+    func records(_ range: ClosedRange<Int>) -> RecordBatch {
+        RecordBatch.lines(range) { Self.line($0) }
     }
 
     @Test("files rotate by size and age, become visible only when complete, and hold every record once")
@@ -58,14 +56,14 @@ struct RotatingFileSinkTests {
         var position = try await sink.recover(position: OutputPosition(), files: [], commit: commit)
         #expect(position.sequence == 0)
         let t0 = Timestamp(epochMilliseconds: 1_795_162_500_000)
-        try await sink.write(records(1...10), count: 10, through: 10, now: t0, commit: commit)
+        try await sink.write(records(1...10), now: t0, commit: commit)
         // Nothing is visible while the first file is open (unless size already rotated it).
         for start in stride(from: 11, to: 2950, by: 490) {
-            try await sink.write(records(start...(start + 489)), count: 490, through: Int64(start + 489), now: t0, commit: commit)
+            try await sink.write(records(start...(start + 489)), now: t0, commit: commit)
         }
-        try await sink.write(records(2951...2955), count: 5, through: 2955, now: t0, commit: commit)
+        try await sink.write(records(2951...2955), now: t0, commit: commit)
         try await sink.tick(now: t0.adding(.seconds(61)), commit: commit)
-        try await sink.write(records(2956...2960), count: 5, through: 2960, now: t0.adding(.seconds(62)), commit: commit)
+        try await sink.write(records(2956...2960), now: t0.adding(.seconds(62)), commit: commit)
         try await sink.finish(now: t0.adding(.seconds(63)), commit: commit)
 
         let files = try gzipLines(in: out)

@@ -206,13 +206,13 @@ actor GatedSink: RecordSink {
         try await inner.recover(position: position, files: files, commit: commit)
     }
 
-    func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
+    func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         if closed {
             waiting = true
             await withCheckedContinuation { waiters.append($0) }
             waiting = false
         }
-        try await inner.write(records, count: count, through: sequence, now: now, commit: commit)
+        try await inner.write(batch, now: now, commit: commit)
     }
 
     func tick(now: Timestamp, commit: OutputCommitter) async throws {

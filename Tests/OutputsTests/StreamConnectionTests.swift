@@ -242,9 +242,9 @@ struct StreamConnectorTests {
     func refused() async throws {
         let port = try SyslogNG.freePort(datagram: false)
         let sink = StreamSink(name: "tcp", config: TCPTransportConfig(host: "127.0.0.1", port: port), logger: testLogger)
-        let (records, _) = SyslogLines.batch(1...1, framer: OctetCountingFramer())
+        let records = SyslogLines.batch(1...1, framer: OctetCountingFramer())
         let error = await #expect(throws: TransportError.self) {
-            try await sink.write(records, count: 1, through: 1, now: now(), commit: CommitLog().committer)
+            try await sink.write(records, now: now(), commit: CommitLog().committer)
         }
         #expect(error?.kind == .connect)
         #expect(error?.description.contains("tcp://127.0.0.1:\(port)") == true)

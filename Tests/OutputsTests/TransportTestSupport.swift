@@ -69,8 +69,23 @@ enum SyslogLines {
         #"<134>1 2026-11-20T08:15:00.123Z \#(host) app - ip.blocked [twilio@32473 id="E\#(n)" type="ip.blocked"] {"n":\#(n)\#(padding)}"#
     }
 
-    /// Records `range` framed with `framer`, and each framed record's length.
-    static func batch(_ range: ClosedRange<Int>, framer: any RecordFramer = UnframedFramer()) -> (ByteBuffer, [Int]) {
+    /// Records `range` framed with `framer`, numbered by `n`, as the output service hands them to a sink.
+    static func batch(_ range: ClosedRange<Int>, framer: any RecordFramer = UnframedFramer(), padding: String = "") -> RecordBatch {
+        RecordBatch.lines(range, framer: framer) { line($0, padding: padding) }
+    }
+
+    /// The `n` of each message's `id="E<n>"`.
+    static func ids(_ messages: [SyslogNG.Message]) -> [Int] {
+        messages.compactMap { $0.structuredData["twilio@32473"]?["id"].flatMap { Int($0.dropFirst()) } }
+    }
+}
+
+extension RecordBatch {
+    /// The records `line(n)` for each `n` in `range`, framed with `framer` (newline-delimited by
+    /// default), keyed `E<n>` and numbered `n`: what the output service hands a sink for the
+    /// released sequences `range`.
+    static func lines(_ range: ClosedRange<Int>, framer: any RecordFramer = NewlineDelimitedFramer(),
+                      _ line: (Int) -> String) -> RecordBatch {
         var framed = ByteBuffer()
         var lengths: [Int] = []
         for n in range {
@@ -78,12 +93,8 @@ enum SyslogLines {
             framer.frame(ByteBuffer(string: line(n)), into: &framed)
             lengths.append(framed.writerIndex - start)
         }
-        return (framed, lengths)
-    }
-
-    /// The `n` of each message's `id="E<n>"`.
-    static func ids(_ messages: [SyslogNG.Message]) -> [Int] {
-        messages.compactMap { $0.structuredData["twilio@32473"]?["id"].flatMap { Int($0.dropFirst()) } }
+        let records = range.map { Record(key: "E\($0)", dataset: "event_streams", type: "ip.blocked", account: nil) }
+        return RecordBatch(bytes: framed, lengths: lengths, records: records, through: Int64(range.upperBound))
     }
 }
 

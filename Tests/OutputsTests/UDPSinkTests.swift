@@ -1,3 +1,4 @@
+import Journal
 import TestSupport
 import CoreMetrics
 import ForwarderCore
@@ -37,14 +38,14 @@ struct UDPSinkTests {
         _ = try await sink.recover(position: .init(), files: [], commit: commits.committer)
         let total = 200
         for start in stride(from: 1, through: total, by: 20) {
-            let (records, lengths) = SyslogLines.batch(start...(start + 19))
-            try await sink.write(records, lengths: lengths, through: Int64(start + 19), now: now(), commit: commits.committer)
+            let records = SyslogLines.batch(start...(start + 19))
+            try await sink.write(records, now: now(), commit: commits.committer)
             #expect(commits.last == Int64(start + 19))
             // Modest pacing so syslog-ng's socket buffer never overflows on a busy machine.
             try await Task.sleep(for: .milliseconds(5))
         }
-        let long = SyslogLines.line(total + 1, padding: ",\"x\":\"" + String(repeating: "é", count: 400) + "\"")
-        try await sink.write(ByteBuffer(string: long), lengths: [long.utf8.count], through: Int64(total + 1), now: now(), commit: commits.committer)
+        let long = SyslogLines.batch((total + 1)...(total + 1), padding: ",\"x\":\"" + String(repeating: "é", count: 400) + "\"")
+        try await sink.write(long, now: now(), commit: commits.committer)
         try await sink.finish(now: now(), commit: commits.committer)
 
         let messages = try await syslog.waitForMessages(total + 1)
@@ -77,8 +78,8 @@ struct UDPSinkTests {
         }
         let commits = CommitLog()
         for batch in 0..<20 {
-            let (records, lengths) = SyslogLines.batch((batch * 5 + 1)...(batch * 5 + 5))
-            try await sink.write(records, lengths: lengths, through: Int64(batch * 5 + 5), now: now(), commit: commits.committer)
+            let records = SyslogLines.batch((batch * 5 + 1)...(batch * 5 + 5))
+            try await sink.write(records, now: now(), commit: commits.committer)
             if metrics.value("siem_forwarder_output_dropped_total") > 0 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -90,9 +91,9 @@ struct UDPSinkTests {
     @Test("a host name that does not resolve is a resolve error")
     func unresolvable() async throws {
         let sink = UDPSink(name: "udp", config: UDPTransportConfig(host: "collector.invalid", port: 514), logger: Logger(label: "test"))
-        let (records, lengths) = SyslogLines.batch(1...1)
+        let records = SyslogLines.batch(1...1)
         let error = await #expect(throws: TransportError.self) {
-            try await sink.write(records, lengths: lengths, through: 1, now: now(), commit: CommitLog().committer)
+            try await sink.write(records, now: now(), commit: CommitLog().committer)
         }
         #expect(error?.kind == .resolve)
         #expect(error?.description.contains("collector.invalid") == true)

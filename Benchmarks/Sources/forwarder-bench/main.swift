@@ -5,6 +5,7 @@ import Gzip
 import Logging
 import MonitorPoller
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import OutputFormats
 import Outputs

@@ -3,6 +3,7 @@ import Foundation
 import Journal
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import TwilioSimulator
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a scalar's `${…}` references could not be expanded; the message is one sentence for the user.
 struct ConfigInterpolationError: Error, Equatable {
     var message: String

@@ -81,22 +81,22 @@ public actor AppendFileSink: RecordSink {
         return position
     }
 
-    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard count > 0 else { return }
+    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+        guard batch.count > 0 else { return }
         if current == nil {
-            try await open(firstSequence: sequence - Int64(count) + 1, now: now, commit: commit)
+            try await open(firstSequence: batch.first, now: now, commit: commit)
         }
         guard var active = current else { return }
         let openedAt = active.openedAt ?? now
         active.openedAt = openedAt
-        try records.withUnsafeReadableBytes { try active.file.write($0) }
+        try batch.bytes.withUnsafeReadableBytes { try active.file.write($0) }
         try active.file.sync()
-        active.length += Int64(records.readableBytes)
-        active.records += count
-        active.record.lastSequence = sequence
+        active.length += Int64(batch.bytes.readableBytes)
+        active.records += batch.count
+        active.record.lastSequence = batch.through
         current = active
-        self.sequence = sequence
-        try await commit(.position(OutputPosition(sequence: sequence, byteOffset: active.length, fileCounter: counter)))
+        self.sequence = batch.through
+        try await commit(.position(OutputPosition(sequence: batch.through, byteOffset: active.length, fileCounter: counter)))
         if let rotation = settings.rotation,
            rotation.shouldRotate(bytes: active.length, records: active.records, openedAt: openedAt, now: now) {
             try await rotate(commit: commit)

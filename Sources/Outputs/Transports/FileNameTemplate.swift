@@ -1,4 +1,5 @@
 import ForwarderCore
+import Foundation
 
 /// Expands an output path template: `{yyyy}{MM}{dd}{HH}{mm}{ss}` from the file's open time (UTC)
 /// and `{seq}` from the output's file counter (at least six digits).

@@ -1,6 +1,5 @@
 import ForwarderCore
 import Journal
-import NIOCore
 
 /// A step a sink needs made durable in the journal before it goes on.
 public enum OutputCommit: Sendable, Equatable {
@@ -51,14 +50,13 @@ public struct OutputCommitter: Sendable {
 }
 
 /// Writes framed records somewhere and says when they are durable. Sinks know nothing of
-/// formats: the output service encodes and frames records, the sink only stores or sends bytes.
+/// formats: the output service encodes and frames records, the sink only stores or sends them.
+/// Every sink takes the same ``RecordBatch``: byte sinks write its bytes, record-wise sinks
+/// (datagrams, messages) use its boundaries and keys.
 public protocol RecordSink: Sendable {
     /// Completes or discards what an earlier run left behind; returns where to resume.
     func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition
-    /// Accepts the framed records `sequence - count + 1 ... sequence`.
-    func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws
-    /// Accepts a batch; what the output service calls. Sinks of bytes take the default (the
-    /// method above), record-wise sinks use the boundaries and the records' keys.
+    /// Accepts the framed records `batch.through - batch.count + 1 ... batch.through`.
     func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws
     /// Time-based work due at `now` (age rotation, periodic flush).
     func tick(now: Timestamp, commit: OutputCommitter) async throws
@@ -73,70 +71,4 @@ public protocol RecordSink: Sendable {
 
 extension RecordSink {
     public func reopen(now: Timestamp, commit: OutputCommitter) async throws {}
-
-    /// Most sinks take the bytes alone; record-wise sinks (datagrams, messages) override this.
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
-        try await write(batch.bytes, count: batch.count, through: batch.through, now: now, commit: commit)
-    }
-}
-
-/// One batch of framed records as the output service hands it to every sink: the bytes laid end
-/// to end, where each record ends, which event each record is, and the last sequence.
-public struct RecordBatch: Sendable {
-    /// What a record-wise sink may need to know of a record's event besides its bytes.
-    public struct Record: Sendable, Equatable {
-        /// The event's dedup key (a message id for a stream that deduplicates).
-        public var key: String
-        /// `monitor` or `event_streams`.
-        public var dataset: String
-        /// The event type (Monitor `event_type`, CloudEvent `type`).
-        public var type: String
-        /// The Twilio account, when known.
-        public var account: String?
-
-        public init(key: String, dataset: String, type: String, account: String?) {
-            self.key = key
-            self.dataset = dataset
-            self.type = type
-            self.account = account
-        }
-
-        public init(_ event: ForwardedEvent) {
-            let dataset = switch event.event.origin {
-            case .monitor: "monitor"
-            case .eventStreams: "event_streams"
-            }
-            self.init(key: event.event.dedupKey, dataset: dataset, type: event.event.type, account: event.event.accountSid)
-        }
-    }
-
-    public var bytes: ByteBuffer
-    /// `lengths[i]`: the framed byte length of record i.
-    public var lengths: [Int]
-    public var records: [Record]
-    /// The sequence of the last record.
-    public var through: Int64
-
-    public var count: Int { lengths.count }
-
-    public init(bytes: ByteBuffer, lengths: [Int], records: [Record], through: Int64) {
-        self.bytes = bytes
-        self.lengths = lengths
-        self.records = records
-        self.through = through
-    }
-}
-
-/// A sink that sends each record on its own (one UDP datagram per record), so it needs the
-/// record boundaries that stream framings carry in the bytes and datagram framing does not.
-public protocol DatagramSink: RecordSink {
-    /// Accepts the framed records `sequence - lengths.count + 1 ... sequence`, laid end to end in
-    /// `records`; `lengths[i]` is the byte length of the i-th record.
-    func write(_ records: ByteBuffer, lengths: [Int], through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws
-}
-
-extension DatagramSink {
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
-        try await write(batch.bytes, lengths: batch.lengths, through: batch.through, now: now, commit: commit)
-    }
 }

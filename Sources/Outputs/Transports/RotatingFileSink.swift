@@ -69,17 +69,17 @@ public actor RotatingFileSink: RecordSink {
         return position
     }
 
-    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard count > 0 else { return }
+    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+        guard batch.count > 0 else { return }
         if current == nil {
-            try await open(firstSequence: sequence - Int64(count) + 1, now: now, commit: commit)
+            try await open(firstSequence: batch.first, now: now, commit: commit)
         }
         guard var file = current else { return }
         do {
             if let compressor = file.compressor {
-                try records.withUnsafeReadableBytes { try compressor.compress($0, into: &pending) }
+                try batch.bytes.withUnsafeReadableBytes { try compressor.compress($0, into: &pending) }
             } else {
-                pending.append(contentsOf: records.readableBytesView)
+                pending.append(contentsOf: batch.bytes.readableBytesView)
             }
             if pending.count >= Self.writeChunk {
                 try file.file.write(pending)
@@ -91,8 +91,8 @@ public actor RotatingFileSink: RecordSink {
             discardOpenFile()
             throw error
         }
-        file.records += count
-        file.record.lastSequence = sequence
+        file.records += batch.count
+        file.record.lastSequence = batch.through
         current = file
         if settings.rotation.shouldRotate(bytes: file.bytesOnDisk + Int64(pending.count), records: file.records, openedAt: file.openedAt, now: now) {
             try await seal(now: now, commit: commit)

@@ -5,6 +5,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Sends framed syslog records over one TCP connection (RFC 6587), optionally inside TLS
 /// (RFC 5425), and commits a position only once the collector has the records.
@@ -80,14 +81,14 @@ public actor StreamSink: RecordSink {
         return position
     }
 
-    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard count > 0 else { return }
+    public func write(_ records: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+        guard records.count > 0 else { return }
         try await advance(now: now, commit: commit)
         let connection = try await connected()
-        let batch = StreamDelivery.Batch(sequence: sequence, count: count)
+        let batch = StreamDelivery.Batch(sequence: records.through, count: records.count)
         let started = ContinuousClock.now
         do {
-            try await Self.send(records, on: connection.channel, stuckAfterShutdown: delivery.blockedWriteLimit)
+            try await Self.send(records.bytes, on: connection.channel, stuckAfterShutdown: delivery.blockedWriteLimit)
         } catch {
             let reason = Self.failureReason(connection, error)
             throw close(delivery.writeFailed(batch, reason: reason))

@@ -28,8 +28,6 @@ public struct TransportError: Error, CustomStringConvertible, Sendable, Equatabl
         case connectionLost
         /// The collector closed the connection before confirming everything sent to it.
         case peerClosed
-        /// A datagram sink was called without record boundaries (a wiring mistake).
-        case missingRecordBoundaries
         /// The forwarder is stopping, so the output does not open a new connection.
         case stopping
     }
@@ -76,8 +74,6 @@ public struct TransportError: Error, CustomStringConvertible, Sendable, Equatabl
             return "Output \(output) was disconnected by \(endpoint)\(because)\(resend)."
         case .stopping:
             return "Output \(output) does not reconnect to \(endpoint) while the forwarder is stopping; it continues from its committed position on the next start."
-        case .missingRecordBoundaries:
-            return "Output \(output) sends one datagram per record to \(endpoint) and was given \(underlying ?? "records") without their lengths; call write(_:lengths:through:now:commit:)."
         }
     }
 

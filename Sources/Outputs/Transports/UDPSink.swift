@@ -20,7 +20,7 @@ import Synchronization
 /// most every five seconds; if it then fails to resolve, the last address is kept). A name that
 /// never resolved is the one error that is thrown, so the output waits and retries instead of
 /// dropping everything it reads.
-public actor UDPSink: DatagramSink {
+public actor UDPSink: RecordSink {
     private let name: String
     private let config: UDPTransportConfig
     private let group: any EventLoopGroup
@@ -51,24 +51,16 @@ public actor UDPSink: DatagramSink {
         position
     }
 
-    /// Without record boundaries only a single record can be sent; the output service always
-    /// calls `write(_:lengths:through:now:commit:)` on a ``DatagramSink``.
-    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard count > 0 else { return }
-        guard count == 1 else {
-            throw TransportError(.missingRecordBoundaries, output: name, endpoint: endpoint, underlying: "\(count) records")
-        }
-        try await write(records, lengths: [records.readableBytes], through: sequence, now: now, commit: commit)
-    }
-
-    public func write(_ records: ByteBuffer, lengths: [Int], through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard !lengths.isEmpty else { return }
+    /// Sends each record of `batch` as one datagram, by the batch's record boundaries.
+    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+        guard batch.count > 0 else { return }
+        let records = batch.bytes
         let channel = try await openChannel()
         var futures: [EventLoopFuture<Void>] = []
-        futures.reserveCapacity(lengths.count)
+        futures.reserveCapacity(batch.count)
         var offset = records.readerIndex
         var cut = 0
-        for length in lengths {
+        for length in batch.lengths {
             guard var datagram = records.getSlice(at: offset, length: length) else { break }
             offset += length
             let limit = Self.truncationLength(of: datagram, limit: config.maxDatagramBytes)
@@ -91,7 +83,7 @@ public actor UDPSink: DatagramSink {
             drops.dropped(failed, reason: TransportError.reason(firstError))
             needsResolve = true
         }
-        try await commit(.position(OutputPosition(sequence: sequence)))
+        try await commit(.position(OutputPosition(sequence: batch.through)))
     }
 
     public func tick(now: Timestamp, commit: OutputCommitter) async throws {}

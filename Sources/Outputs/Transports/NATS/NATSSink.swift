@@ -40,12 +40,6 @@ public actor NATSSink: RecordSink {
         return position
     }
 
-    /// A message sink needs each record's boundaries and key: only the batch form can be sent.
-    public func write(_ records: ByteBuffer, count: Int, through sequence: Int64, now: Timestamp, commit: OutputCommitter) async throws {
-        guard count > 0 else { return }
-        throw NATSError(action: "publish \(count) records given without their boundaries and keys", reason: "only a RecordBatch can be published").for(output: name)
-    }
-
     public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         let connection = try await connected()
