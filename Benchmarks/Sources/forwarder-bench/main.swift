@@ -35,6 +35,9 @@ var config = SimulatorConfiguration()
 config.historyDays = 1
 config.historyEventsPerDay = count
 config.eventsPerMinute = 0
+// A fixed history, so two runs (two builds) encode the same events and their digests compare.
+config.historyEnd = Date(timeIntervalSince1970: 1_795_132_800)  // 2026-11-20T00:00:00Z
+config.port = 18_699  // the port is in every event's url
 let simulator = try await TwilioSimulator.start(config, logger: quiet)
 let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
 let client = MonitorClient(http: http, baseURL: simulator.baseURL, username: config.accountSid, password: config.authToken)
