@@ -39,7 +39,7 @@ func benchmarkSyslogFormats(_ events: [ForwardedEvent], logger: Logger) async th
                 lengths.append(all.writerIndex - start)
             }
         }
-        print(String(format: "  record size: %.0f bytes on average", Double(all.readableBytes) / Double(events.count)))
+        print(String(format: "  record size: %.0f bytes on average", Double(all.readableBytes) / Double(events.count)) + ", digest \(digest(all))")
         if label == "encode RFC 5424 (MSG json)" {
             rfc5424Records = all
             rfc5424Lengths = lengths

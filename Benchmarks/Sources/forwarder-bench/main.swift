@@ -36,6 +36,9 @@ var config = SimulatorConfiguration()
 config.historyDays = 1
 config.historyEventsPerDay = count
 config.eventsPerMinute = 0
+// A fixed history, so two runs (two builds) encode the same events and their digests compare.
+config.historyEnd = Date(timeIntervalSince1970: 1_795_132_800)  // 2026-11-20T00:00:00Z
+config.port = 18_699  // the port is in every event's url
 let simulator = try await TwilioSimulator.start(config, logger: quiet)
 let http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
 let client = MonitorClient(http: http, baseURL: simulator.baseURL, username: config.accountSid, password: config.authToken)
@@ -77,11 +80,13 @@ measure("encode NDJSON", events: events.count) {
     }
 }
 let ndjsonBytes = Array(ndjson.readableBytesView)
-print(String(format: "NDJSON record size: %.0f bytes on average", Double(ndjsonBytes.count) / Double(events.count)))
+print(String(format: "NDJSON record size: %.0f bytes on average", Double(ndjsonBytes.count) / Double(events.count)) + ", digest \(digest(ndjson))")
 
+var zlibLevel6Seconds = 0.0
 for level in [1, 6] {
     var out: [UInt8] = []
     out.reserveCapacity(ndjsonBytes.count / 4)
+    let zlibStart = ContinuousClock.now
     try measure("zlib alone, level \(level)", events: events.count, bytes: ndjsonBytes.count) {
         let compressor = try GzipCompressor(level: level)
         try ndjsonBytes.withUnsafeBytes { all in
@@ -94,8 +99,12 @@ for level in [1, 6] {
         }
         try compressor.finish(into: &out)
     }
+    if level == 6 { zlibLevel6Seconds = (ContinuousClock.now - zlibStart).secondsDouble }
     print(String(format: "  compressed to %.1f%%", Double(out.count) * 100 / Double(ndjsonBytes.count)))
 }
+
+// The file path an output drives (encode, frame, gzip file sink) next to zlib alone.
+try await benchmarkFilePath(events, zlibSeconds: zlibLevel6Seconds, ndjsonBytes: ndjsonBytes.count)
 
 // Syslog formats: the encoder alone (one core), then the transport alone on pre-encoded records.
 try await benchmarkSyslogFormats(events, logger: quiet)

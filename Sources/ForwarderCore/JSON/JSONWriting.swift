@@ -11,19 +11,31 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes raw UTF-8 bytes as a JSON string literal; see `writeJSONString(_:)`.
+    /// Writes raw UTF-8 bytes as a JSON string literal; see `writeJSONString(_:)`. Runs of bytes
+    /// that need no escape are found eight at a time and copied in one write; a string with
+    /// nothing to escape (nearly all of them) is one reservation and one copy.
     public mutating func writeJSONString(utf8: UnsafeRawBufferPointer) {
+        guard let base = utf8.baseAddress, !utf8.isEmpty else {
+            writeStaticString("\"\"")
+            return
+        }
+        let count = utf8.count
+        var i = ByteScan.jsonStringEscape(base, from: 0, to: count)
+        if i == count {
+            writeWithUnsafeMutableBytes(minimumWritableBytes: count + 2) { target in
+                let out = target.baseAddress!
+                out.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+                (out + 1).copyMemory(from: base, byteCount: count)
+                out.storeBytes(of: UInt8(ascii: "\""), toByteOffset: count + 1, as: UInt8.self)
+                return count + 2
+            }
+            return
+        }
         writeInteger(UInt8(ascii: "\""))
         var runStart = 0
-        var i = 0
-        let count = utf8.count
         while i < count {
-            let c = utf8[i]
-            if c >= 0x20 && c != 0x22 && c != 0x5C {
-                i += 1
-                continue
-            }
-            if runStart < i { writeBytes(UnsafeRawBufferPointer(rebasing: utf8[runStart..<i])) }
+            if runStart < i { writeBytes(UnsafeRawBufferPointer(start: base + runStart, count: i - runStart)) }
+            let c = base.load(fromByteOffset: i, as: UInt8.self)
             switch c {
             case 0x22: writeStaticString("\\\"")
             case 0x5C: writeStaticString("\\\\")
@@ -39,8 +51,9 @@ extension ByteBuffer {
             }
             i += 1
             runStart = i
+            i = ByteScan.jsonStringEscape(base, from: i, to: count)
         }
-        if runStart < count { writeBytes(UnsafeRawBufferPointer(rebasing: utf8[runStart..<count])) }
+        if runStart < count { writeBytes(UnsafeRawBufferPointer(start: base + runStart, count: count - runStart)) }
         writeInteger(UInt8(ascii: "\""))
     }
 
@@ -53,32 +66,51 @@ extension ByteBuffer {
     }
 
     /// Writes a JSON text with the whitespace between tokens removed (strings untouched), so a
-    /// pretty-printed original fits on one NDJSON line with every value unchanged.
+    /// pretty-printed original fits on one NDJSON line with every value unchanged. The text is
+    /// scanned eight bytes at a time and copied in runs, so an already compact original is one
+    /// scan and one copy.
     public mutating func writeCompactJSON(_ raw: UnsafeRawBufferPointer) {
-        var inString = false
-        var escaped = false
-        var runStart = 0
-        var i = 0
+        guard let base = raw.baseAddress, !raw.isEmpty else { return }
         let count = raw.count
-        while i < count {
-            let c = raw[i]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if c == 0x5C {
-                    escaped = true
-                } else if c == 0x22 {
-                    inString = false
+        // Compacting never grows the text.
+        writeWithUnsafeMutableBytes(minimumWritableBytes: count) { target in
+            let out = target.baseAddress!
+            var o = 0
+            var runStart = 0
+            var i = 0
+            while i < count {
+                // Outside a string: up to its next quote or whitespace byte.
+                i = ByteScan.quoteOrSpaceOrControl(base, from: i, to: count)
+                guard i < count else { break }
+                let c = base.load(fromByteOffset: i, as: UInt8.self)
+                if c == 0x22 {
+                    // Inside the string: up to its closing quote, stepping over escapes.
+                    i += 1
+                    while true {
+                        i = ByteScan.quoteOrBackslash(base, from: i, to: count)
+                        guard i < count else { break }
+                        if base.load(fromByteOffset: i, as: UInt8.self) == 0x5C {
+                            i += 2
+                            continue
+                        }
+                        i += 1
+                        break
+                    }
+                } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
+                    (out + o).copyMemory(from: base + runStart, byteCount: i - runStart)
+                    o += i - runStart
+                    i += 1
+                    runStart = i
+                } else {
+                    i += 1  // another control byte outside strings (invalid JSON): kept
                 }
-            } else if c == 0x22 {
-                inString = true
-            } else if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 {
-                if runStart < i { writeBytes(UnsafeRawBufferPointer(rebasing: raw[runStart..<i])) }
-                runStart = i + 1
             }
-            i += 1
+            if runStart < count {
+                (out + o).copyMemory(from: base + runStart, byteCount: count - runStart)
+                o += count - runStart
+            }
+            return o
         }
-        if runStart < count { writeBytes(UnsafeRawBufferPointer(rebasing: raw[runStart..<count])) }
     }
 
     /// Writes a JSON value (used for values the forwarder builds itself, not for originals).

@@ -2,11 +2,14 @@ import ForwarderCore
 
 /// How an event type maps onto SIEM categories and severities; shared by every encoder so
 /// NDJSON, RFC 5424 and CEF agree.
+///
+/// Classifying is on every encoder's path, once per event, so it allocates nothing: the ECS
+/// categories are a small set and the type one case, each written from static text.
 public struct EventClassification: Sendable, Equatable {
-    /// ECS `event.category` values.
-    public var categories: [String]
-    /// ECS `event.type` values.
-    public var types: [String]
+    /// ECS `event.category` values, as a set.
+    public var categorySet: Categories
+    /// The ECS `event.type` value.
+    public var eventType: EventType
     /// ECS `event.outcome` (`success`, `failure`, `unknown`), when it is known.
     public var outcome: String?
     /// RFC 5424 severity (0 emergency … 7 debug).
@@ -15,6 +18,71 @@ public struct EventClassification: Sendable, Equatable {
     public var cefSeverity: Int
     /// Which rule matched, for encoders that name the event or its action.
     public var kind: Kind
+
+    /// ECS `event.category` values, in the order encoders write them.
+    public var categories: [String] { categorySet.names.map { String(describing: $0) } }
+    /// ECS `event.type` values.
+    public var types: [String] { [String(describing: eventType.name)] }
+
+    /// The ECS categories an event can have; written in the order network, configuration, iam.
+    public struct Categories: OptionSet, Sendable, Hashable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        public static let network = Categories(rawValue: 1)
+        public static let configuration = Categories(rawValue: 2)
+        public static let iam = Categories(rawValue: 4)
+
+        /// The members' ECS names, in order.
+        public var names: [StaticString] {
+            var names: [StaticString] = []
+            if contains(.network) { names.append("network") }
+            if contains(.configuration) { names.append("configuration") }
+            if contains(.iam) { names.append("iam") }
+            return names
+        }
+
+        /// The set as a JSON array, e.g. `["network","iam"]`.
+        public var jsonArray: StaticString {
+            switch rawValue {
+            case 0: "[]"
+            case 1: #"["network"]"#
+            case 2: #"["configuration"]"#
+            case 3: #"["network","configuration"]"#
+            case 4: #"["iam"]"#
+            case 5: #"["network","iam"]"#
+            case 6: #"["configuration","iam"]"#
+            default: #"["network","configuration","iam"]"#
+            }
+        }
+    }
+
+    /// The ECS `event.type` an event has.
+    public enum EventType: Sendable, Equatable {
+        case denied, info, deletion, creation, change
+
+        /// The ECS name.
+        public var name: StaticString {
+            switch self {
+            case .denied: "denied"
+            case .info: "info"
+            case .deletion: "deletion"
+            case .creation: "creation"
+            case .change: "change"
+            }
+        }
+
+        /// The type as a one-element JSON array, e.g. `["denied"]`.
+        public var jsonArray: StaticString {
+            switch self {
+            case .denied: #"["denied"]"#
+            case .info: #"["info"]"#
+            case .deletion: #"["deletion"]"#
+            case .creation: #"["creation"]"#
+            case .change: #"["change"]"#
+            }
+        }
+    }
 
     /// The rule an event type matched, from the most specific suffix down.
     public enum Kind: Sendable, Equatable {
@@ -34,59 +102,84 @@ public struct EventClassification: Sendable, Equatable {
 
     public init(_ event: TwilioEvent) {
         let type = event.type
-        if type.hasSuffix("ip.blocked") {
+        if Self.hasSuffix(type, "ip.blocked") {
             kind = .ipBlocked
-            categories = ["network", "iam"]
-            types = ["denied"]
+            categorySet = [.network, .iam]
+            eventType = .denied
             outcome = "failure"
             syslogSeverity = 4  // warning
             cefSeverity = 7
-        } else if type.hasSuffix("ip.blocked.dryrun") {
+        } else if Self.hasSuffix(type, "ip.blocked.dryrun") {
             kind = .ipBlockDryRun
-            categories = ["network", "iam"]
-            types = ["info"]
+            categorySet = [.network, .iam]
+            eventType = .info
             outcome = "success"
             syslogSeverity = 5  // notice
             cefSeverity = 5
-        } else if type.hasSuffix(".deleted") {
+        } else if Self.hasSuffix(type, ".deleted") {
             kind = .deleted
-            categories = ["configuration"]
-            types = ["deletion"]
+            categorySet = .configuration
+            eventType = .deletion
             outcome = "success"
             syslogSeverity = 5
             cefSeverity = 5
-        } else if type.hasSuffix(".created") {
+        } else if Self.hasSuffix(type, ".created") {
             kind = .created
-            categories = ["configuration"]
-            types = ["creation"]
+            categorySet = .configuration
+            eventType = .creation
             outcome = "success"
             syslogSeverity = 6  // informational
             cefSeverity = 3
-        } else if type.hasSuffix(".updated") {
+        } else if Self.hasSuffix(type, ".updated") {
             kind = .updated
-            categories = ["configuration"]
-            types = ["change"]
+            categorySet = .configuration
+            eventType = .change
             outcome = "success"
             syslogSeverity = 6
             cefSeverity = 3
         } else {
             kind = .other
-            categories = event.origin == .monitor ? ["configuration"] : []
-            types = ["info"]
+            categorySet = event.origin == .monitor ? .configuration : []
+            eventType = .info
             outcome = nil
             syslogSeverity = 6
             cefSeverity = 3
         }
-        if let resource = event.resourceType, Self.sensitiveResources.contains(resource), cefSeverity < 6 {
+        if let resource = event.resourceType, Self.isSensitive(resource), cefSeverity < 6 {
             cefSeverity += 2
             syslogSeverity = min(syslogSeverity, 5)
-            if !categories.contains("iam") { categories.append("iam") }
+            categorySet.insert(.iam)
         }
     }
 
-    /// Resources whose changes a security team watches closely (credentials and access).
-    static let sensitiveResources: Set<String> = [
-        "account", "api-key", "sip-credential-list", "sip-ip-access-control-list", "connect-app",
-        "authorized-connect-app", "sms-geographic-permissions", "voice-geographic-permissions",
-    ]
+    /// `String.hasSuffix` for an ASCII suffix, comparing UTF-8 bytes where that gives the same
+    /// answer. `hasSuffix` compares Characters (grapheme clusters, canonical equivalence): when
+    /// the bytes differ, no string ends in characters equivalent to these ASCII letters and dots
+    /// (no sequence normalises to them), so the answer is false; when they match and the byte
+    /// before them is ASCII (or there is none), a cluster boundary lies right before the suffix,
+    /// so the answer is true. Only a non-ASCII byte right before (a prepended mark could join
+    /// the suffix's first character) is left to `hasSuffix` itself.
+    static func hasSuffix(_ value: String, _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        let answer: Bool?? = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool? in
+            guard bytes.count >= n else { return false }
+            let start = bytes.count - n
+            for k in 0..<n where bytes[start + k] != suffix.utf8Start[k] { return false }
+            return start == 0 || bytes[start - 1] < 0x80 ? true : nil
+        }
+        if let known = answer ?? nil { return known }
+        return value.hasSuffix(String(describing: suffix))
+    }
+
+    /// Whether changes to this resource type are ones a security team watches closely
+    /// (credentials and access).
+    static func isSensitive(_ resource: String) -> Bool {
+        switch resource {
+        case "account", "api-key", "sip-credential-list", "sip-ip-access-control-list", "connect-app",
+             "authorized-connect-app", "sms-geographic-permissions", "voice-geographic-permissions":
+            true
+        default:
+            false
+        }
+    }
 }

@@ -9,12 +9,8 @@ public struct NDJSONEncoder: EventEncoder {
     public func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
         let e = forwarded.event
         let c = EventClassification(e)
-        var stamp: [UInt8] = []
-        stamp.reserveCapacity(24)
-        e.time.appendRFC3339(to: &stamp)
-
         b.writeStaticString("{\"@timestamp\":\"")
-        b.writeBytes(stamp)
+        b.writeRFC3339Milliseconds(e.time, wrappingYear: true)
         b.writeStaticString("\",\"event\":{\"id\":")
         b.writeJSONString(e.id)
         b.writeStaticString(",\"action\":")
@@ -22,16 +18,16 @@ public struct NDJSONEncoder: EventEncoder {
         b.writeStaticString(",\"dataset\":\"")
         b.writeString(e.origin.dataset)
         b.writeStaticString("\",\"module\":\"twilio\",\"kind\":\"event\",\"category\":")
-        writeArray(c.categories, into: &b)
+        b.writeStaticString(c.categorySet.jsonArray)
         b.writeStaticString(",\"type\":")
-        writeArray(c.types, into: &b)
+        b.writeStaticString(c.eventType.jsonArray)
         if let outcome = c.outcome {
             b.writeStaticString(",\"outcome\":\"")
             b.writeString(outcome)
             b.writeStaticString("\"")
         }
         b.writeStaticString(",\"severity\":")
-        b.writeString(String(c.cefSeverity))
+        b.writeDecimal(c.cefSeverity)
         b.writeStaticString("}")
         if let description = e.description {
             b.writeStaticString(",\"message\":")
@@ -80,7 +76,7 @@ public struct NDJSONEncoder: EventEncoder {
         b.writeStaticString(",\"twilio\":")
         e.raw.withUnsafeBytes { b.writeCompactJSON($0) }
         b.writeStaticString(",\"forwarder\":{\"sequence\":")
-        b.writeString(String(forwarded.sequence))
+        b.writeDecimal(forwarded.sequence)
         b.writeStaticString(forwarded.late ? ",\"late\":true" : ",\"late\":false")
         if let job = forwarded.replayJob {
             b.writeStaticString(",\"replay\":true,\"replay_job\":")
@@ -95,28 +91,23 @@ public struct NDJSONEncoder: EventEncoder {
         b.writeStaticString("}}")
     }
 
+    /// `labels`: the Monitor fields ECS has no place for, each only when it has a value.
     private func writeLabels(_ e: TwilioEvent, into b: inout ByteBuffer) {
-        let labels: [(StaticString, String?)] = [
-            ("actor_type", e.actorType), ("source", e.source), ("resource_type", e.resourceType),
-            ("resource_sid", e.resourceSid), ("authentication_method", e.authMethod),
-        ]
         var open = false
-        for (key, value) in labels {
-            guard let value else { continue }
-            b.writeStaticString(open ? "," : ",\"labels\":{")
-            open = true
-            b.writeJSONKey(key)
-            b.writeJSONString(value)
-        }
+        label("actor_type", e.actorType, open: &open, into: &b)
+        label("source", e.source, open: &open, into: &b)
+        label("resource_type", e.resourceType, open: &open, into: &b)
+        label("resource_sid", e.resourceSid, open: &open, into: &b)
+        label("authentication_method", e.authMethod, open: &open, into: &b)
         if open { b.writeStaticString("}") }
     }
 
-    private func writeArray(_ values: [String], into b: inout ByteBuffer) {
-        b.writeStaticString("[")
-        for (k, v) in values.enumerated() {
-            if k > 0 { b.writeStaticString(",") }
-            b.writeJSONString(v)
-        }
-        b.writeStaticString("]")
+    @inline(__always)
+    private func label(_ key: StaticString, _ value: String?, open: inout Bool, into b: inout ByteBuffer) {
+        guard let value else { return }
+        b.writeStaticString(open ? "," : ",\"labels\":{")
+        open = true
+        b.writeJSONKey(key)
+        b.writeJSONString(value)
     }
 }

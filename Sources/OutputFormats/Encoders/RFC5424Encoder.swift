@@ -140,36 +140,54 @@ private struct SingleLineJSONState {
 
     /// Copies from `i` on, leaving out whitespace between tokens (and writing any other control
     /// byte or DEL outside strings as a space); stops before a control byte or DEL inside a
-    /// string, which the caller escapes. Returns the number of bytes written.
+    /// string, which the caller escapes. Returns the number of bytes written. Runs of ordinary
+    /// bytes are found eight at a time and copied in one `memcpy`.
     mutating func copy(_ raw: UnsafeRawBufferPointer, from i: inout Int, into target: UnsafeMutableRawBufferPointer) -> Int {
+        guard let base = raw.baseAddress, let out = target.baseAddress else { return 0 }
         var o = 0
         let count = raw.count
         while i < count {
-            let c = raw[i]
             if inString {
-                if c >= 0x20 && c != 0x22 && c != 0x5C && c != 0x7F {
+                if escaped {
+                    let c = base.load(fromByteOffset: i, as: UInt8.self)
+                    if c < 0x20 || c == 0x7F {
+                        escaped = false
+                        return o
+                    }
                     escaped = false
-                } else if c < 0x20 || c == 0x7F {
-                    escaped = false
-                    return o
-                } else if escaped {
-                    escaped = false
-                } else if c == 0x5C {
-                    escaped = true
-                } else {
-                    inString = false
+                    out.storeBytes(of: c, toByteOffset: o, as: UInt8.self)
+                    o += 1
+                    i += 1
+                    continue
                 }
-                target[o] = c
+                let stop = ByteScan.quoteBackslashControlOrDEL(base, from: i, to: count)
+                (out + o).copyMemory(from: base + i, byteCount: stop - i)
+                o += stop - i
+                i = stop
+                guard i < count else { break }
+                let c = base.load(fromByteOffset: i, as: UInt8.self)
+                if c < 0x20 || c == 0x7F { return o }
+                if c == 0x5C { escaped = true } else { inString = false }
+                out.storeBytes(of: c, toByteOffset: o, as: UInt8.self)
                 o += 1
-            } else if c > 0x20 && c != 0x7F {
-                if c == 0x22 { inString = true }
-                target[o] = c
-                o += 1
-            } else if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 {
-                target[o] = 0x20  // a control byte outside strings (invalid JSON): a space
-                o += 1
+                i += 1
+            } else {
+                let stop = ByteScan.quoteSpaceControlOrDEL(base, from: i, to: count)
+                (out + o).copyMemory(from: base + i, byteCount: stop - i)
+                o += stop - i
+                i = stop
+                guard i < count else { break }
+                let c = base.load(fromByteOffset: i, as: UInt8.self)
+                if c == 0x22 {
+                    inString = true
+                    out.storeBytes(of: c, toByteOffset: o, as: UInt8.self)
+                    o += 1
+                } else if c != 0x20 && c != 0x0A && c != 0x0D && c != 0x09 {
+                    out.storeBytes(of: 0x20, toByteOffset: o, as: UInt8.self)  // a control byte outside strings (invalid JSON): a space
+                    o += 1
+                }
+                i += 1
             }
-            i += 1
         }
         return o
     }

@@ -37,14 +37,16 @@ extension ByteBuffer {
         }
     }
 
-    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-20T08:15:00.123Z` (years outside
-    /// 0…9999 are clamped; RFC 3339 has four year digits).
-    mutating func writeRFC3339Milliseconds(_ time: Timestamp) {
+    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-20T08:15:00.123Z` (years below 0 are
+    /// written as 0000; years past 9999 are clamped, or with `wrappingYear` keep their last four
+    /// digits, as `Timestamp.rfc3339` writes them and the NDJSON `@timestamp` always had them;
+    /// RFC 3339 has four year digits).
+    mutating func writeRFC3339Milliseconds(_ time: Timestamp, wrappingYear: Bool = false) {
         let date = time.utcDate
         let ms = Int(time.millisecondOfDay)
         let seconds = ms / 1000
         writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { t in
-            let year = Swift.min(Swift.max(date.year, 0), 9999)
+            let year = wrappingYear ? Swift.max(date.year, 0) % 10000 : Swift.min(Swift.max(date.year, 0), 9999)
             Self.put2(year / 100, t, 0)
             Self.put2(year % 100, t, 2)
             t[4] = UInt8(ascii: "-")

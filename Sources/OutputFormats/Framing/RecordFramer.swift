@@ -22,7 +22,7 @@ public struct OctetCountingFramer: RecordFramer {
     public init() {}
 
     public func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
-        output.writeString(String(record.readableBytes))
+        output.writeDecimal(record.readableBytes)
         output.writeInteger(UInt8(ascii: " "))
         output.writeImmutableBuffer(record)
     }
