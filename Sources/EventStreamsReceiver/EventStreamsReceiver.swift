@@ -14,9 +14,9 @@ import ServiceLifecycle
 /// to the receipt of the oldest delivery still being stored. Put it after the HTTP server in the
 /// `ServiceGroup`: on graceful shutdown it is stopped first, so new deliveries get 429 +
 /// `Retry-After` while the server still finishes the ones in flight.
-public final class EventStreamsReceiver: Service, Sendable {
+package final class EventStreamsReceiver: Service, Sendable {
     /// The health component this receiver reports as.
-    public static let healthComponent = HealthComponent.eventStreams
+    package static let healthComponent = HealthComponent.eventStreams
 
     let config: EventStreamsSourceConfig
     let policy: WebhookPolicy
@@ -32,7 +32,7 @@ public final class EventStreamsReceiver: Service, Sendable {
     /// ended by then (Twilio gives up at 5 s).
     let responseDeadline: Duration
 
-    public convenience init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter,
+    package convenience init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter,
                             health: HealthRegistry? = nil, clock: WallClock = .system, logger: Logger) {
         self.init(config: config, journal: journal, reporter: reporter, health: health, clock: clock, logger: logger,
                   responseDeadline: .seconds(4))
@@ -64,7 +64,7 @@ public final class EventStreamsReceiver: Service, Sendable {
     }
 
     /// Adds `POST {config.path}` to the router.
-    public func addRoutes(to router: Router<ForwarderRequestContext>) {
+    package func addRoutes(to router: Router<ForwarderRequestContext>) {
         router.post(RouterPath(config.path)) { request, context in
             try await self.handle(request, context: context)
         }
@@ -73,7 +73,7 @@ public final class EventStreamsReceiver: Service, Sendable {
     /// Reports the watermark every 500 ms until graceful shutdown (or cancellation); then marks
     /// the receiver as stopping, so new deliveries get 429 + `Retry-After` and `/readyz` says so,
     /// and returns.
-    public func run() async throws {
+    package func run() async throws {
         if let health {
             await health.register(Self.healthComponent)
             await health.ok(Self.healthComponent, detail: "listening on \(config.path)", progress: false)

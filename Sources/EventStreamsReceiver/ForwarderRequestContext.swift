@@ -3,12 +3,12 @@ import NIOCore
 
 /// Request context of the forwarder's single HTTP listener: Hummingbird's core context plus the
 /// client's address, which `allow_cidrs` is checked against.
-public struct ForwarderRequestContext: RequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct ForwarderRequestContext: RequestContext, RemoteAddressRequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The connected peer; nil when the channel has none (Unix-domain sockets, tests' embedded channels).
-    public let remoteAddress: SocketAddress?
+    package let remoteAddress: SocketAddress?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }

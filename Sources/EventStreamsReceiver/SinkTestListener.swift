@@ -9,11 +9,11 @@ import Synchronization
 /// `POST {path}` on `server.listen`, checked exactly as the receiver checks deliveries (so the
 /// test proves the signature check passes), its test events stored in the journal. Any other
 /// delivery is answered 503 with `Retry-After`, so Twilio keeps it for the forwarder.
-public final class SinkTestListener: Sendable {
+package final class SinkTestListener: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, Never>
     /// The port bound (the configured one, or the system's pick for port 0).
-    public let port: Int
+    package let port: Int
 
     private init(group: ServiceGroup, task: Task<Void, Never>, port: Int) {
         self.group = group
@@ -22,7 +22,7 @@ public final class SinkTestListener: Sendable {
     }
 
     /// Binds `host:port` and serves until `stop()`; throws when it cannot bind.
-    public static func start(config: EventStreamsSourceConfig, host: String, port: Int, journal: Journal,
+    package static func start(config: EventStreamsSourceConfig, host: String, port: Int, journal: Journal,
                              logger: Logger) async throws -> SinkTestListener {
         let policy = WebhookPolicy(config: config)
         let router = Router(context: ForwarderRequestContext.self)
@@ -58,7 +58,7 @@ public final class SinkTestListener: Sendable {
     }
 
     /// Stops listening.
-    public func stop() async {
+    package func stop() async {
         await group.triggerGracefulShutdown()
         await task.value
     }
@@ -98,12 +98,12 @@ public final class SinkTestListener: Sendable {
 }
 
 /// `server.listen` could not be bound for the test delivery.
-public struct PipelineListenError: Error, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var reason: String
+package struct PipelineListenError: Error, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var reason: String
 
-    public var description: String {
+    package var description: String {
         "Could not listen on server.listen \(host):\(port) for Twilio's test event (\(reason)); stop what uses the port, "
             + "or start the forwarder (`siem-forwarder run`) with an admin.token and run setup beside it."
     }

@@ -9,10 +9,10 @@ import Foundation
 /// bodies that URL carries `bodySHA256=<lowercase hex SHA-256 of the body>`, so the signature
 /// covers the body through its hash. Behind a proxy the URL is not the one the forwarder sees, so
 /// it is rebuilt from the configured `public_url` and the query exactly as received.
-public enum TwilioRequestValidator {
+package enum TwilioRequestValidator {
     /// The URL Twilio called: `publicURL` without any query or fragment it has, then `?` and the
     /// raw query of the request target, byte for byte (never decoded or re-encoded).
-    public static func signedURL(publicURL: String, rawQuery: String?) -> String {
+    package static func signedURL(publicURL: String, rawQuery: String?) -> String {
         var base = Substring(publicURL)
         if let cut = base.firstIndex(where: { $0 == "?" || $0 == "#" }) { base = base[..<cut] }
         guard let rawQuery else { return String(base) }
@@ -20,7 +20,7 @@ public enum TwilioRequestValidator {
     }
 
     /// The raw query of a request target (`/path?a=1&b=2` → `a=1&b=2`), nil when it has none.
-    public static func rawQuery(ofTarget target: String) -> String? {
+    package static func rawQuery(ofTarget target: String) -> String? {
         guard let mark = target.firstIndex(of: "?") else { return nil }
         return String(target[target.index(after: mark)...])
     }
@@ -28,7 +28,7 @@ public enum TwilioRequestValidator {
     /// Every spelling of `url` a Twilio validator accepts: as is, with the scheme's default port
     /// added when it has no port, with its port removed when it has one, and each of these with any
     /// `user:pass@` removed.
-    public static func candidateURLs(for url: String) -> [String] {
+    package static func candidateURLs(for url: String) -> [String] {
         var result: [String] = []
         func add(_ candidate: String) {
             if !result.contains(candidate) { result.append(candidate) }
@@ -41,17 +41,17 @@ public enum TwilioRequestValidator {
     }
 
     /// `base64(HMAC-SHA1(key: authToken, message: url))`, what Twilio puts in `X-Twilio-Signature`.
-    public static func signature(authToken: String, url: String) -> String {
+    package static func signature(authToken: String, url: String) -> String {
         Data(mac(key: SymmetricKey(data: Data(authToken.utf8)), url: url)).base64EncodedString()
     }
 
     /// Whether `header` is the signature of any accepted spelling of `url`, compared in constant time.
-    public static func isValidSignature(_ header: String, authToken: String, url: String) -> Bool {
+    package static func isValidSignature(_ header: String, authToken: String, url: String) -> Bool {
         isValidSignature(header, key: SymmetricKey(data: Data(authToken.utf8)), url: url)
     }
 
     /// As `isValidSignature(_:authToken:url:)` with the key already made (the receiver keeps one).
-    public static func isValidSignature(_ header: String, key: SymmetricKey, url: String) -> Bool {
+    package static func isValidSignature(_ header: String, key: SymmetricKey, url: String) -> Bool {
         let text = header.trimmingCharacters(in: .whitespaces)
         // Only the canonical encoding, as Twilio's validators compare the base64 text: the re-encoding
         // depends on the header alone, so this comparison reveals nothing about the expected MAC.
@@ -67,7 +67,7 @@ public enum TwilioRequestValidator {
     }
 
     /// The first `bodySHA256` parameter of a raw query, as sent.
-    public static func bodySHA256Parameter(inQuery rawQuery: String?) -> String? {
+    package static func bodySHA256Parameter(inQuery rawQuery: String?) -> String? {
         guard let rawQuery else { return nil }
         for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -77,7 +77,7 @@ public enum TwilioRequestValidator {
     }
 
     /// Lowercase hex SHA-256 of `body`.
-    public static func bodySHA256Hex(_ body: [UInt8]) -> String {
+    package static func bodySHA256Hex(_ body: [UInt8]) -> String {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
         let digits = Array("0123456789abcdef".utf8)
@@ -90,7 +90,7 @@ public enum TwilioRequestValidator {
 
     /// Whether `expected` (the `bodySHA256` parameter) is the lowercase hex SHA-256 of `body`,
     /// compared in constant time.
-    public static func isValidBodyHash(_ body: [UInt8], expected: String) -> Bool {
+    package static func isValidBodyHash(_ body: [UInt8], expected: String) -> Bool {
         ConstantTime.equal(bodySHA256Hex(body), expected)
     }
 

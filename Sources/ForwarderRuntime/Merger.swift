@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// never later than `maxDelay` after they arrived — assigning the release sequence the outputs
 /// follow; on a clean stop it releases everything. The decisions live in `MergeState`; this actor
 /// moves data between it, the journal and the outputs.
-public actor Merger: WatermarkReporter {
+package actor Merger: WatermarkReporter {
     private var state: MergeState
     private let journal: Journal
     private let outputs: [Wakeup]
@@ -24,7 +24,7 @@ public actor Merger: WatermarkReporter {
     /// Waiting longer than this (several times the bound) means releasing is failing.
     private let delayAlarm: Duration
 
-    public init(journal: Journal, sources: [SourceID], maxHold: Duration, maxDelay: Duration = .seconds(1), outputs: [Wakeup],
+    package init(journal: Journal, sources: [SourceID], maxHold: Duration, maxDelay: Duration = .seconds(1), outputs: [Wakeup],
                 clock: WallClock = .system, batchSize: Int = 5000, health: HealthRegistry? = nil, logger: Logger) async throws {
         let progress = try await journal.mergeProgress()
         var state = MergeState(frontier: progress.frontier, sources: sources, maxHold: maxHold, maxDelay: maxDelay, now: clock.now())
@@ -48,34 +48,34 @@ public actor Merger: WatermarkReporter {
 
 
 
-    public func report(_ source: SourceID, watermark: Timestamp) async {
+    package func report(_ source: SourceID, watermark: Timestamp) async {
         state.advance(source, to: watermark, now: clock.now())
         await wakeup.signal()
     }
 
-    public func journalChanged(_ arrival: MergeState.Arrival) async {
+    package func journalChanged(_ arrival: MergeState.Arrival) async {
         state.arrived(arrival)
         await wakeup.signal()
     }
 
     /// How long the oldest event waiting for release has waited (0 when none waits).
-    public func currentDelay() -> Duration {
+    package func currentDelay() -> Duration {
         state.oldestWaiting.map { max(.zero, clock.now().duration(since: $0)) } ?? .zero
     }
 
     /// The current frontier (everything at or before it is released).
-    public var frontier: Timestamp { state.frontier }
+    package var frontier: Timestamp { state.frontier }
 
     /// Releases everything that may be released now; returns how many rows got a sequence.
     @discardableResult
-    public func releaseNow() async throws -> Int {
+    package func releaseNow() async throws -> Int {
         try await release(upTo: state.releasableFrontier(now: clock.now()))
     }
 
     /// Releases everything in the journal (a clean stop, once the sources have stopped): nothing
     /// is left for the outputs to miss. Events arriving behind the frontier later are late, as ever.
     @discardableResult
-    public func releaseEverything() async throws -> Int {
+    package func releaseEverything() async throws -> Int {
         var target = state.releasableFrontier(now: clock.now())
         if let waiting = try await journal.pendingSummary() { target = max(target, waiting.newest) }
         return try await release(upTo: target)
@@ -135,16 +135,16 @@ public actor Merger: WatermarkReporter {
 
 /// Runs the merger until shutdown; on the way out (after the sources stopped) it releases
 /// everything in the journal, so the outputs, which stop after it, deliver all of it.
-public struct MergerService: Service {
+package struct MergerService: Service {
     let merger: Merger
     let logger: Logger
 
-    public init(merger: Merger, logger: Logger) {
+    package init(merger: Merger, logger: Logger) {
         self.merger = merger
         self.logger = logger
     }
 
-    public func run() async throws {
+    package func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try await merger.releaseNow()
             await withGracefulShutdownHandler {

@@ -12,12 +12,12 @@ import ServiceLifecycle
 
 /// A running forwarder built from one pipeline file: journal, sources, merger, outputs and the
 /// HTTP listener, started and stopped together (in reverse order) by a `ServiceGroup`.
-public final class Pipeline: Sendable {
-    public let config: PipelineConfig
-    public let journal: Journal
-    public let merger: Merger
-    public let outputs: [OutputService]
-    public let health: HealthRegistry
+package final class Pipeline: Sendable {
+    package let config: PipelineConfig
+    package let journal: Journal
+    package let merger: Merger
+    package let outputs: [OutputService]
+    package let health: HealthRegistry
     let group: ServiceGroup
     let httpClient: HTTPClient?
     let lock: StateLock
@@ -43,7 +43,7 @@ public final class Pipeline: Sendable {
 
     /// Runs until a shutdown signal (or `shutdown()`), then stops every part gracefully and
     /// closes the journal. Rethrows the error of a part that failed.
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await group.run()
         } catch {
@@ -55,23 +55,23 @@ public final class Pipeline: Sendable {
 
     /// Starts a graceful shutdown: webhooks refused, the poller's page finished, the merger's last
     /// release done, every output flushed and committed.
-    public func shutdown() async {
+    package func shutdown() async {
         await group.triggerGracefulShutdown()
     }
 
     /// Makes every file output open its file again by path (SIGHUP after logrotate).
-    public func reopenFiles() async {
+    package func reopenFiles() async {
         for output in outputs { await output.reopenFiles() }
     }
 
     /// The port the public (webhook) listener bound (useful with `listen: 127.0.0.1:0`); waits
     /// until it is up. Only a pipeline with an Event Streams source has one.
-    public func listeningPort() async -> Int {
+    package func listeningPort() async -> Int {
         await listening.port()
     }
 
     /// The port the operations listener bound; waits until it is up.
-    public func operationsPort() async -> Int {
+    package func operationsPort() async -> Int {
         await operationsListening.port()
     }
 

@@ -19,19 +19,19 @@ import UnixSignals
 
 /// The composition root: turns a validated `PipelineConfig` into running parts. Every wiring
 /// decision of the product is made here and nowhere else.
-public enum PipelineBuilder {
+package enum PipelineBuilder {
     /// What the caller (the CLI, `demo`, a test) decides about the process around the pipeline.
-    public struct Options: Sendable {
-        public var clock: WallClock
+    package struct Options: Sendable {
+        package var clock: WallClock
         /// Where `/metrics` reads from; the CLI bootstraps swift-metrics with it.
-        public var metrics: PrometheusCollectorRegistry?
+        package var metrics: PrometheusCollectorRegistry?
         /// Signals that start a graceful shutdown (none in tests, which call `shutdown()`).
-        public var shutdownSignals: [UnixSignal]
+        package var shutdownSignals: [UnixSignal]
         /// Stop by itself once the Monitor source has caught up with the present (one live
         /// window complete): backfill or catch up, deliver, exit.
-        public var once: Bool
+        package var once: Bool
 
-        public init(clock: WallClock = .system, metrics: PrometheusCollectorRegistry? = nil, shutdownSignals: [UnixSignal] = [.sigterm, .sigint], once: Bool = false) {
+        package init(clock: WallClock = .system, metrics: PrometheusCollectorRegistry? = nil, shutdownSignals: [UnixSignal] = [.sigterm, .sigint], once: Bool = false) {
             self.clock = clock
             self.metrics = metrics
             self.shutdownSignals = shutdownSignals
@@ -39,7 +39,7 @@ public enum PipelineBuilder {
         }
     }
 
-    public static func build(_ config: PipelineConfig, options: Options = Options(), logger: Logger) async throws -> Pipeline {
+    package static func build(_ config: PipelineConfig, options: Options = Options(), logger: Logger) async throws -> Pipeline {
         let lock = try StateLock(directory: config.state.dir)
         let journal = try Journal(directory: config.state.dir)
         do {

@@ -1,10 +1,10 @@
 /// A pipeline that cannot be built or started, in one sentence naming what to fix.
-public struct PipelineError: Error, CustomStringConvertible, Sendable {
-    public var message: String
+package struct PipelineError: Error, CustomStringConvertible, Sendable {
+    package var message: String
 
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

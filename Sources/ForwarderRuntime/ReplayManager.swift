@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// Replays inside the running sidecar, started and followed through the admin API. Jobs started
 /// here are marked, so a restart of the sidecar resumes the ones it did not finish; a stop
 /// interrupts them without cancelling.
-public actor ReplayManager: Service {
+package actor ReplayManager: Service {
     private let config: PipelineConfig
     private let logger: Logger
     private let clock: WallClock
@@ -28,7 +28,7 @@ public actor ReplayManager: Service {
     /// The marker of a job the sidecar runs (and resumes after a restart).
     static func adminMarker(_ directory: String) -> String { directory + "/admin" }
 
-    public func run() async throws {
+    package func run() async throws {
         // Jobs this sidecar started and did not finish resume.
         for job in await ReplayJobs.list(stateDir: config.state.dir) where job.record.state == .running {
             let directory = ReplayJobs.directory(stateDir: config.state.dir, id: job.record.id)

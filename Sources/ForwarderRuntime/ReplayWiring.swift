@@ -12,10 +12,10 @@ import Replay
 /// Builds a replay from a pipeline file: the Monitor client, and a replay target for each output
 /// the request names — file outputs write under the replay directory, never into the live files;
 /// network outputs send only when named.
-public enum ReplayWiring {
+package enum ReplayWiring {
     /// The outputs a replay writes to: `names` when given (any output), else every file output.
     /// Throws for a name that is not an output of the pipeline.
-    public static func outputs(_ config: PipelineConfig, request: ReplayRequest, logger: Logger) throws -> [ReplayOutput] {
+    package static func outputs(_ config: PipelineConfig, request: ReplayRequest, logger: Logger) throws -> [ReplayOutput] {
         for name in request.outputs where !config.outputs.contains(where: { $0.name == name }) {
             throw PipelineError("--to-outputs \(name) is not an output of \(config.file) (outputs: \(config.outputs.map(\.name).joined(separator: ", "))).")
         }
@@ -50,7 +50,7 @@ public enum ReplayWiring {
 
     /// A runner for `request` on `config`'s Monitor source, with its own HTTP client (shut down by
     /// the caller with `client.http`).
-    public static func runner(_ config: PipelineConfig, request: ReplayRequest, concurrency: Int, http: HTTPClient, logger: Logger,
+    package static func runner(_ config: PipelineConfig, request: ReplayRequest, concurrency: Int, http: HTTPClient, logger: Logger,
                               onDay: @escaping @Sendable (CivilDate, Int, ReplayProgress) async -> Void = { _, _, _ in }) throws -> ReplayRunner {
         guard let monitor = config.sources.monitor else {
             throw PipelineError("\(config.file) has no sources.monitor: a replay re-pulls Monitor Events, so it needs the Monitor credentials.")
@@ -63,7 +63,7 @@ public enum ReplayWiring {
     }
 
     /// An HTTP client for replays' Monitor requests.
-    public static func makeHTTPClient() -> HTTPClient {
+    package static func makeHTTPClient() -> HTTPClient {
         HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: .init(decompression: .enabled(limit: .ratio(100))))
     }
 }

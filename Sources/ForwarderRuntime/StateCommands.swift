@@ -5,16 +5,16 @@ import Replay
 
 /// What `checkpoint show|reset|repair` do to a pipeline's state directory, wired here (the
 /// composition root) so the command line only parses arguments and prints lines.
-public enum StateCommands {
+package enum StateCommands {
     /// Whether the forwarder has written a journal in this pipeline's `state.dir`.
-    public static func hasJournal(_ config: PipelineConfig) -> Bool {
+    package static func hasJournal(_ config: PipelineConfig) -> Bool {
         Journal.exists(inDirectory: config.state.dir)
     }
 
     /// `checkpoint show`: the journal, the Monitor cursor, the merge and each output's position,
     /// as lines; nil when the forwarder has not run with this `state.dir` yet. Reads beside a
     /// running forwarder.
-    public static func show(_ config: PipelineConfig, now: Timestamp = WallClock.system.now()) async throws -> [String]? {
+    package static func show(_ config: PipelineConfig, now: Timestamp = WallClock.system.now()) async throws -> [String]? {
         guard hasJournal(config) else { return nil }
         let journal = try Journal(directory: config.state.dir)
         let cursor: MonitorCursor?
@@ -54,7 +54,7 @@ public enum StateCommands {
 
     /// `checkpoint reset --to DATE`: the Monitor poller re-reads from the start of DATE's UTC day
     /// on its next start. Needs the forwarder stopped (it takes the state lock).
-    public static func resetMonitor(_ config: PipelineConfig, to date: Timestamp, now: Timestamp = WallClock.system.now()) async throws -> String {
+    package static func resetMonitor(_ config: PipelineConfig, to date: Timestamp, now: Timestamp = WallClock.system.now()) async throws -> String {
         try await withStoppedJournal(config) { journal in
             let cursor = MonitorCursor(phase: .backfill(date.utcDate))
             try await journal.saveCheckpoint(SourceCheckpoint(source: .monitor, state: cursor.encoded()), at: now)
@@ -64,7 +64,7 @@ public enum StateCommands {
 
     /// `checkpoint reset --to DATE --output NAME`: that output re-delivers every stored event
     /// released at or after DATE.
-    public static func resetOutput(_ config: PipelineConfig, output: String, to date: Timestamp, now: Timestamp = WallClock.system.now()) async throws -> String {
+    package static func resetOutput(_ config: PipelineConfig, output: String, to date: Timestamp, now: Timestamp = WallClock.system.now()) async throws -> String {
         try await withStoppedJournal(config) { journal in
             let sequence = try await journal.lastSequence(before: date)
             let old = try await journal.outputPosition(output)
@@ -75,7 +75,7 @@ public enum StateCommands {
 
     /// `checkpoint repair`: salvages a damaged journal and checks the result; the report's lines
     /// say what was lost and what that means for the outputs.
-    public static func repair(_ config: PipelineConfig, now: Timestamp = WallClock.system.now()) async throws -> [String] {
+    package static func repair(_ config: PipelineConfig, now: Timestamp = WallClock.system.now()) async throws -> [String] {
         let lock = try StateLock(directory: config.state.dir)
         defer { lock.release() }
         let report = try JournalRepair.repair(directory: config.state.dir, outputs: config.outputs.map(\.name), now: now)

@@ -11,11 +11,11 @@ import Synchronization
 /// `checkpoint reset` never moves a cursor under a running forwarder. The lock is a `flock` on
 /// the journal file itself: a lock file beside it could be deleted while the journal stays in
 /// use, and a journal deleted from under a forwarder is a new file anyway.
-public final class StateLock: Sendable {
-    public let path: String
+package final class StateLock: Sendable {
+    package let path: String
     private let fd: Mutex<Int32>
 
-    public init(directory: String) throws {
+    package init(directory: String) throws {
         try StateDirectory.prepare(directory)
         path = StateDirectory.journalPath(in: directory)
         // Held open for the life of the lock: SQLite's own (POSIX) locks are unaffected by a
@@ -32,7 +32,7 @@ public final class StateLock: Sendable {
     }
 
     /// Gives the lock up (once the journal is closed); later calls do nothing.
-    public func release() {
+    package func release() {
         fd.withLock { fd in
             guard fd >= 0 else { return }
             flock(fd, LOCK_UN)

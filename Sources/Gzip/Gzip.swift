@@ -1,7 +1,7 @@
 /// Whole-buffer gzip helpers built on `GzipCompressor` and `GzipDecompressor`.
-public enum Gzip {
+package enum Gzip {
     /// Compresses `data` into a single gzip member.
-    public static func compress(_ data: [UInt8], level: Int = 6) throws(GzipError) -> [UInt8] {
+    package static func compress(_ data: [UInt8], level: Int = 6) throws(GzipError) -> [UInt8] {
         let compressor = try GzipCompressor(level: level)
         var output: [UInt8] = []
         output.reserveCapacity(compressor.bound(for: data.count))
@@ -11,7 +11,7 @@ public enum Gzip {
     }
 
     /// Decompresses one or more concatenated gzip members; throws on truncation or corruption.
-    public static func decompress(_ data: [UInt8]) throws(GzipError) -> [UInt8] {
+    package static func decompress(_ data: [UInt8]) throws(GzipError) -> [UInt8] {
         let decompressor = try GzipDecompressor()
         var output: [UInt8] = []
         output.reserveCapacity(sizeHint(data))

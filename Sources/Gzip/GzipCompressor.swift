@@ -2,17 +2,17 @@ import CZlib
 
 /// Streaming gzip (RFC 1952) compressor; one instance produces one gzip member at a time
 /// and can be `reset()` to start another, reusing its zlib state.
-public final class GzipCompressor {
+package final class GzipCompressor {
     private let z: ZStream
     private var finished = false
 
     /// Uncompressed bytes consumed since init or the last `reset()`.
-    public var totalIn: Int { Int(z.stream.pointee.total_in) }
+    package var totalIn: Int { Int(z.stream.pointee.total_in) }
     /// Compressed bytes produced since init or the last `reset()`, header and trailer included.
-    public var totalOut: Int { Int(z.stream.pointee.total_out) }
+    package var totalOut: Int { Int(z.stream.pointee.total_out) }
 
     /// `level` 0 (store) ... 9 (best); gzip wrapper, 32 KiB window, memLevel 8.
-    public init(level: Int = 6) throws(GzipError) {
+    package init(level: Int = 6) throws(GzipError) {
         guard (0...9).contains(level) else {
             throw GzipError(code: Z_STREAM_ERROR, message: "compression level must be 0...9, got \(level)")
         }
@@ -32,7 +32,7 @@ public final class GzipCompressor {
     }
 
     /// Feeds `input` (Z_NO_FLUSH) and appends whatever compressed bytes zlib emits, possibly none.
-    public func compress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(GzipError) {
+    package func compress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(GzipError) {
         guard !finished else {
             throw GzipError(code: Z_STREAM_ERROR, message: "compress() after finish(); call reset() first")
         }
@@ -53,14 +53,14 @@ public final class GzipCompressor {
         }
     }
 
-    public func compress(_ input: [UInt8], into output: inout [UInt8]) throws(GzipError) {
+    package func compress(_ input: [UInt8], into output: inout [UInt8]) throws(GzipError) {
         try input.withUnsafeBufferPointer { (buffer) throws(GzipError) in
             try compress(UnsafeRawBufferPointer(buffer), into: &output)
         }
     }
 
     /// Appends the remaining compressed bytes and the gzip trailer. A second call appends nothing.
-    public func finish(into output: inout [UInt8]) throws(GzipError) {
+    package func finish(into output: inout [UInt8]) throws(GzipError) {
         guard !finished else { return }
         while true {
             z.prepareOutput()
@@ -73,7 +73,7 @@ public final class GzipCompressor {
     }
 
     /// Starts a new gzip member with the same settings (`deflateReset`); totals restart at zero.
-    public func reset() throws(GzipError) {
+    package func reset() throws(GzipError) {
         let rc = deflateReset(z.stream)
         guard rc == Z_OK else { throw GzipError(code: rc, stream: z.stream) }
         finished = false

@@ -2,7 +2,7 @@ import CZlib
 
 /// Streaming gzip decompressor; accepts concatenated members (like `gzip -d`) and, via `finish()`,
 /// rejects input that stops mid-member. After an error it keeps throwing until `reset()`.
-public final class GzipDecompressor {
+package final class GzipDecompressor {
     private let z: ZStream
     /// Some bytes of the current member were consumed but its trailer has not been seen.
     private var inMember = false
@@ -11,7 +11,7 @@ public final class GzipDecompressor {
     private var members = 0
     private var failure: GzipError?
 
-    public init() throws(GzipError) {
+    package init() throws(GzipError) {
         let z = ZStream()
         let rc = czlib_inflate_init2(z.stream, 15 + 16)  // gzip wrapper only
         guard rc == Z_OK else {
@@ -28,7 +28,7 @@ public final class GzipDecompressor {
     }
 
     /// Appends the bytes decoded from `input`. On error `output` may already hold part of the data.
-    public func decompress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(GzipError) {
+    package func decompress(_ input: UnsafeRawBufferPointer, into output: inout [UInt8]) throws(GzipError) {
         if let failure { throw failure }
         guard let base = input.baseAddress, !input.isEmpty else { return }
         defer { z.clearInput() }
@@ -46,14 +46,14 @@ public final class GzipDecompressor {
         }
     }
 
-    public func decompress(_ input: [UInt8], into output: inout [UInt8]) throws(GzipError) {
+    package func decompress(_ input: [UInt8], into output: inout [UInt8]) throws(GzipError) {
         try input.withUnsafeBufferPointer { (buffer) throws(GzipError) in
             try decompress(UnsafeRawBufferPointer(buffer), into: &output)
         }
     }
 
     /// Declares the end of input: throws if it stopped inside a member, or if no member was seen at all.
-    public func finish() throws(GzipError) {
+    package func finish() throws(GzipError) {
         if let failure { throw failure }
         if inMember {
             throw GzipError(code: Z_BUF_ERROR, message: "truncated gzip stream: input ended inside a member")
@@ -64,7 +64,7 @@ public final class GzipDecompressor {
     }
 
     /// Forgets all state (including a previous error) so the instance can decode a new stream.
-    public func reset() throws(GzipError) {
+    package func reset() throws(GzipError) {
         let rc = inflateReset(z.stream)
         guard rc == Z_OK else { throw GzipError(code: rc, stream: z.stream) }
         inMember = false

@@ -1,13 +1,13 @@
 import CZlib
 
 /// An error from zlib (or from misuse of a compressor/decompressor), with zlib's return code.
-public struct GzipError: Error, CustomStringConvertible, Sendable {
+package struct GzipError: Error, CustomStringConvertible, Sendable {
     /// zlib return code, e.g. -3 for Z_DATA_ERROR.
-    public var code: Int32
+    package var code: Int32
     /// zlib's `msg` for the stream, or a fixed explanation.
-    public var message: String
+    package var message: String
 
-    public init(code: Int32, message: String) {
+    package init(code: Int32, message: String) {
         self.code = code
         self.message = message
     }
@@ -23,7 +23,7 @@ public struct GzipError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         "zlib error \(code) (\(Self.name(of: code)): \(message))"
     }
 

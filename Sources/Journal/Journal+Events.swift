@@ -19,7 +19,7 @@ extension Journal {
     /// Stores events (ignoring any already present by dedup key) and, in the same transaction,
     /// the source checkpoint that covers them. When this returns, both are durable.
     @discardableResult
-    public func append(_ events: [TwilioEvent], receivedAt: Timestamp, checkpoint: SourceCheckpoint? = nil) throws(JournalError) -> AppendResult {
+    package func append(_ events: [TwilioEvent], receivedAt: Timestamp, checkpoint: SourceCheckpoint? = nil) throws(JournalError) -> AppendResult {
         try write("store \(events.count) events") {
             let insert = try statement(Self.insertSQL)
             let pend = try statement("INSERT INTO pending (time_ms, dedup_key, event) VALUES (?1, ?2, ?3)")
@@ -44,14 +44,14 @@ extension Journal {
     }
 
     /// Stores a source checkpoint on its own (a poll that found nothing new still moves on).
-    public func saveCheckpoint(_ checkpoint: SourceCheckpoint, at now: Timestamp) throws(JournalError) {
+    package func saveCheckpoint(_ checkpoint: SourceCheckpoint, at now: Timestamp) throws(JournalError) {
         try write("store the \(checkpoint.source) checkpoint") {
             try storeCheckpoint(checkpoint, at: now)
         }
     }
 
     /// The last stored checkpoint of a source, nil before its first one.
-    public func checkpoint(of source: SourceID) throws(JournalError) -> [UInt8]? {
+    package func checkpoint(of source: SourceID) throws(JournalError) -> [UInt8]? {
         try read("read the \(source) checkpoint") {
             let query = try statement("SELECT state FROM source_state WHERE source = ?1")
             try query.bind(source.rawValue, at: 1)
@@ -60,7 +60,7 @@ extension Journal {
     }
 
     /// Released events after `sequence`, in release order.
-    public func events(after sequence: Int64, limit: Int) throws(JournalError) -> [ForwardedEvent] {
+    package func events(after sequence: Int64, limit: Int) throws(JournalError) -> [ForwardedEvent] {
         try read("read released events") {
             let query = try statement("""
                 SELECT r.seq, r.late, \(Self.eventColumns) FROM releases r JOIN events e ON e.id = r.event
@@ -78,7 +78,7 @@ extension Journal {
     }
 
     /// Stored events whose time is in `[from, to)`, in time order, for a local replay.
-    public func events(from: Timestamp, to: Timestamp, origin: EventOrigin?, afterKey: MergeKey?, limit: Int) throws(JournalError) -> [ForwardedEvent] {
+    package func events(from: Timestamp, to: Timestamp, origin: EventOrigin?, afterKey: MergeKey?, limit: Int) throws(JournalError) -> [ForwardedEvent] {
         try read("read stored events by time") {
             var sql = "SELECT NULL, 0, \(Self.eventColumns) FROM events e WHERE e.time_ms >= ?1 AND e.time_ms < ?2"
             if origin != nil { sql += " AND e.origin = ?3" }
@@ -104,7 +104,7 @@ extension Journal {
     }
 
     /// Whether an event with this dedup key is stored.
-    public func contains(dedupKey: String) throws(JournalError) -> Bool {
+    package func contains(dedupKey: String) throws(JournalError) -> Bool {
         try read("look up an event") {
             let query = try statement("SELECT 1 FROM events WHERE dedup_key = ?1")
             try query.bind(dedupKey, at: 1)
@@ -113,7 +113,7 @@ extension Journal {
     }
 
     /// Counts for operators.
-    public func stats() throws(JournalError) -> JournalStats {
+    package func stats() throws(JournalError) -> JournalStats {
         try read("count events") {
             let count = try statement("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM pending)")
             _ = try count.step()
@@ -186,7 +186,7 @@ extension Journal {
 
 extension Journal {
     /// Proves the journal can take a write lock right now (readiness): BEGIN IMMEDIATE, ROLLBACK.
-    public func checkWritable() throws(JournalError) {
+    package func checkWritable() throws(JournalError) {
         do {
             try db.execute("BEGIN IMMEDIATE; ROLLBACK;")
         } catch {
@@ -198,7 +198,7 @@ extension Journal {
 extension Journal {
     /// The last release sequence of an event older than `time` (0 if none): an output reset to
     /// it re-delivers everything released from `time` on.
-    public func lastSequence(before time: Timestamp) throws(JournalError) -> Int64 {
+    package func lastSequence(before time: Timestamp) throws(JournalError) -> Int64 {
         try read("find a release sequence by time") {
             let query = try statement("SELECT min(r.seq) FROM releases r JOIN events e ON e.id = r.event WHERE e.time_ms >= ?1")
             try query.bind(time.epochMilliseconds, at: 1)
@@ -213,7 +213,7 @@ extension Journal {
 extension Journal {
     /// Cheap running totals for the periodic summary: the highest event rowid (events stored so
     /// far, as rowids only grow) and the last release sequence.
-    public func totals() throws(JournalError) -> (events: Int64, released: Int64) {
+    package func totals() throws(JournalError) -> (events: Int64, released: Int64) {
         try read("read the totals") {
             let query = try statement("SELECT coalesce(max(id), 0) FROM events")
             _ = try query.step()
@@ -226,7 +226,7 @@ extension Journal {
     /// Adds an index on `(time, dedup key)`, so `events(from:to:…)` reads in order without
     /// sorting a whole day in memory: for a replay job's journal, which is read back day by day.
     /// The live journal goes without it (every index costs each append).
-    public func indexForTimeOrderedReads() throws(JournalError) {
+    package func indexForTimeOrderedReads() throws(JournalError) {
         try write("index events by time and key") {
             try db.execute("CREATE INDEX IF NOT EXISTS events_time_key ON events(time_ms, dedup_key)")
         }

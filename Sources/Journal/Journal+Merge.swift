@@ -3,7 +3,7 @@ import SQLite
 
 extension Journal {
     /// The merger's stored progress.
-    public func mergeProgress() throws(JournalError) -> MergeProgress {
+    package func mergeProgress() throws(JournalError) -> MergeProgress {
         try read("read the merge progress") { try loadMergeProgress() }
     }
 
@@ -17,7 +17,7 @@ extension Journal {
     /// in `(time, dedup key)` order; rows with `time <= lateAtOrBefore` are flagged late. When
     /// no such pending row remains, `target` is stored as the new frontier — all in one
     /// transaction.
-    public func release(upTo target: Timestamp, lateAtOrBefore: Timestamp, limit: Int) throws(JournalError) -> ReleaseBatch {
+    package func release(upTo target: Timestamp, lateAtOrBefore: Timestamp, limit: Int) throws(JournalError) -> ReleaseBatch {
         try write("release events") {
             let progress = try loadMergeProgress()
             let select = try statement("""
@@ -66,7 +66,7 @@ extension Journal {
 extension Journal {
     /// What waits for release: when the oldest pending event arrived and the newest pending
     /// event time; nil when nothing waits. The merger's delay bound starts from it after a restart.
-    public func pendingSummary() throws(JournalError) -> (oldestReceived: Timestamp, newest: Timestamp)? {
+    package func pendingSummary() throws(JournalError) -> (oldestReceived: Timestamp, newest: Timestamp)? {
         try read("summarise pending events") {
             let query = try statement("SELECT min(e.received_ms), max(p.time_ms), count(*) FROM pending p JOIN events e ON e.id = p.event")
             guard try query.step(), query.int64(at: 2) > 0 else { return nil }

@@ -3,7 +3,7 @@ import SQLite
 
 extension Journal {
     /// An output's committed position; a new output starts at the beginning of the journal.
-    public func outputPosition(_ output: String) throws(JournalError) -> OutputPosition? {
+    package func outputPosition(_ output: String) throws(JournalError) -> OutputPosition? {
         try read("read the position of output \(output)") {
             let query = try statement("SELECT seq, byte_offset, file_counter FROM output_positions WHERE output = ?1")
             try query.bind(output, at: 1)
@@ -13,7 +13,7 @@ extension Journal {
     }
 
     /// Every output's committed position, for `checkpoint show` and retention.
-    public func outputPositions() throws(JournalError) -> [String: OutputPosition] {
+    package func outputPositions() throws(JournalError) -> [String: OutputPosition] {
         try read("read output positions") {
             let query = try statement("SELECT output, seq, byte_offset, file_counter FROM output_positions ORDER BY output")
             var result: [String: OutputPosition] = [:]
@@ -26,7 +26,7 @@ extension Journal {
 
     /// How far an output is behind the merged stream: released events it has not delivered, and
     /// when the forwarder received the oldest of them (its delivery delay).
-    public func backlog(of output: String) throws(JournalError) -> OutputBacklog {
+    package func backlog(of output: String) throws(JournalError) -> OutputBacklog {
         try read("read the backlog of output \(output)") {
             let released = try loadMergeProgress().lastSequence
             let position = try statement("SELECT seq FROM output_positions WHERE output = ?1")
@@ -47,7 +47,7 @@ extension Journal {
     }
 
     /// Commits an output's position (the data up to it is durable at the output).
-    public func commitOutput(_ output: String, position: OutputPosition, at now: Timestamp) throws(JournalError) {
+    package func commitOutput(_ output: String, position: OutputPosition, at now: Timestamp) throws(JournalError) {
         try write("commit the position of output \(output)") {
             try storePosition(output, position, now)
         }
@@ -55,7 +55,7 @@ extension Journal {
 
     /// Records that a `.part` file is about to be created, so recovery can remove it if the
     /// process dies before the file is sealed.
-    public func openFile(_ output: String, file: OutputFile) throws(JournalError) {
+    package func openFile(_ output: String, file: OutputFile) throws(JournalError) {
         try write("record file \(file.partPath) of output \(output)") {
             try storeFile(output, file, state: "open")
         }
@@ -64,7 +64,7 @@ extension Journal {
     /// Records a finished `.part` file and commits the output position that includes it, in one
     /// transaction. After this the file must become visible: `completeFile` once renamed, and
     /// recovery renames any sealed file left behind by a crash.
-    public func sealFile(_ output: String, file: OutputFile, position: OutputPosition, at now: Timestamp) throws(JournalError) {
+    package func sealFile(_ output: String, file: OutputFile, position: OutputPosition, at now: Timestamp) throws(JournalError) {
         try write("commit file \(file.finalPath) of output \(output)") {
             try storeFile(output, file, state: "sealed")
             try storePosition(output, position, now)
@@ -72,7 +72,7 @@ extension Journal {
     }
 
     /// Forgets a file record once the file is renamed (sealed) or removed (open).
-    public func completeFile(_ output: String, partPath: String) throws(JournalError) {
+    package func completeFile(_ output: String, partPath: String) throws(JournalError) {
         try write("complete a file of output \(output)") {
             let delete = try statement("DELETE FROM output_files WHERE output = ?1 AND part_path = ?2")
             try delete.bind(output, at: 1)
@@ -83,7 +83,7 @@ extension Journal {
 
     /// File records of an output left from an earlier run: open ones must be discarded, sealed
     /// ones renamed.
-    public func outputFiles(_ output: String) throws(JournalError) -> [OutputFile] {
+    package func outputFiles(_ output: String) throws(JournalError) -> [OutputFile] {
         try read("list files of output \(output)") {
             let query = try statement("SELECT part_path, final_path, first_seq, last_seq, state, device, inode, birth_ns FROM output_files WHERE output = ?1 ORDER BY first_seq")
             try query.bind(output, at: 1)
@@ -126,7 +126,7 @@ extension Journal {
     }
 
     /// Moves an output's position (`checkpoint reset`); nil forgets it (start from the beginning).
-    public func resetOutput(_ output: String, to position: OutputPosition?, at now: Timestamp) throws(JournalError) {
+    package func resetOutput(_ output: String, to position: OutputPosition?, at now: Timestamp) throws(JournalError) {
         try write("reset output \(output)") {
             if let position {
                 try storePosition(output, position, now)

@@ -4,7 +4,7 @@ import SQLite
 extension Journal {
     /// Deletes up to `limit` events older than `cutoff` that every output in `outputs` has
     /// delivered; returns how many went. Undelivered or unreleased events are never pruned.
-    public func prune(olderThan cutoff: Timestamp, outputs: [String], limit: Int = 10_000) throws(JournalError) -> Int {
+    package func prune(olderThan cutoff: Timestamp, outputs: [String], limit: Int = 10_000) throws(JournalError) -> Int {
         try write("prune old events") {
             var delivered = Int64.max
             let position = try statement("SELECT seq FROM output_positions WHERE output = ?1")
@@ -46,7 +46,7 @@ extension Journal {
     /// Removes every event and its release bookkeeping, keeping checkpoints and output records,
     /// and gives the space back to the file system: a finished replay job keeps its record and
     /// days, not the gigabyte of events it staged.
-    public func removeAllEvents() throws(JournalError) {
+    package func removeAllEvents() throws(JournalError) {
         try write("remove the staged events") {
             try db.execute("DELETE FROM pending; DELETE FROM releases; DELETE FROM events;")
         }

@@ -3,10 +3,10 @@ import SQLite
 
 extension Journal {
     /// How many sink test events the journal keeps (the newest).
-    public static let keptSinkTestEvents = 50
+    package static let keptSinkTestEvents = 50
 
     /// Stores sink test events as they arrived, keeping only the newest `keptSinkTestEvents`.
-    public func recordSinkTestEvents(_ tests: [SinkTestEvent]) throws(JournalError) {
+    package func recordSinkTestEvents(_ tests: [SinkTestEvent]) throws(JournalError) {
         guard !tests.isEmpty else { return }
         try write("store \(tests.count) sink test events") {
             let insert = try statement("INSERT INTO sink_test_events (test_id, time_ms, received_ms) VALUES (?1, ?2, ?3)")
@@ -26,7 +26,7 @@ extension Journal {
     }
 
     /// The sink test events received, newest first.
-    public func sinkTestEvents(limit: Int = Journal.keptSinkTestEvents) throws(JournalError) -> [SinkTestEvent] {
+    package func sinkTestEvents(limit: Int = Journal.keptSinkTestEvents) throws(JournalError) -> [SinkTestEvent] {
         try read("read the sink test events") {
             let query = try statement("SELECT test_id, time_ms, received_ms FROM sink_test_events ORDER BY id DESC LIMIT ?1")
             try query.bind(limit, at: 1)

@@ -10,20 +10,20 @@ import SQLite
 ///
 /// The actor runs on its own thread so that blocking SQLite calls and fsyncs never occupy the
 /// shared concurrency pool.
-public actor Journal {
-    public nonisolated let path: String
+package actor Journal {
+    package nonisolated let path: String
     let db: SQLiteConnection
     private var statements: [String: SQLiteStatement] = [:]
     private let group: MultiThreadedEventLoopGroup
     private nonisolated let loop: any EventLoop
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    package nonisolated var unownedExecutor: UnownedSerialExecutor {
         loop.executor.asUnownedSerialExecutor()
     }
 
     /// Opens (creating if needed) `journal.sqlite` in `directory`, migrating its schema.
     /// `synchronous: .full` fsyncs the WAL on every commit, so a committed event survives power loss.
-    public init(directory: String, synchronous: SQLiteConnection.Synchronous = .full) throws(JournalError) {
+    package init(directory: String, synchronous: SQLiteConnection.Synchronous = .full) throws(JournalError) {
         let path = StateDirectory.journalPath(in: directory)
         self.path = path
         try StateDirectory.prepare(directory)
@@ -42,7 +42,7 @@ public actor Journal {
     }
 
     /// Whether `directory` holds a journal that has been written (not merely created empty).
-    public static func exists(inDirectory directory: String) -> Bool {
+    package static func exists(inDirectory directory: String) -> Bool {
         let attributes = try? FileManager.default.attributesOfItem(atPath: StateDirectory.journalPath(in: directory))
         return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
     }
@@ -50,7 +50,7 @@ public actor Journal {
     /// Checks every page of the journal (`PRAGMA quick_check`: the b-trees and their records,
     /// without the index cross-checks of a full integrity check), so damage is found before the
     /// forwarder builds on it rather than when it first reads a damaged page.
-    public func verify() throws(JournalError) {
+    package func verify() throws(JournalError) {
         let problems: [String] = try read("be checked") {
             let check = try db.prepare("PRAGMA quick_check(5)")
             var problems: [String] = []
@@ -66,7 +66,7 @@ public actor Journal {
     }
 
     /// Closes the database and stops the journal's thread.
-    public func close() {
+    package func close() {
         statements.removeAll()
         db.close()
         group.shutdownGracefully(queue: .global()) { _ in }

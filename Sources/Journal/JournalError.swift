@@ -1,17 +1,17 @@
 import SQLite
 
 /// A journal operation that failed, with what the forwarder was doing and the SQLite reason.
-public struct JournalError: Error, CustomStringConvertible, Sendable {
-    public var operation: String
-    public var path: String
-    public var underlying: String
+package struct JournalError: Error, CustomStringConvertible, Sendable {
+    package var operation: String
+    package var path: String
+    package var underlying: String
     /// True when SQLite reported the database busy or locked (another process holds it).
-    public var isBusy: Bool
+    package var isBusy: Bool
     /// True when the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB, a failed check): nothing
     /// should build on it until `checkpoint repair` has salvaged it.
-    public var isDamaged: Bool
+    package var isDamaged: Bool
 
-    public init(operation: String, path: String, underlying: String, isBusy: Bool = false, isDamaged: Bool = false) {
+    package init(operation: String, path: String, underlying: String, isBusy: Bool = false, isDamaged: Bool = false) {
         self.operation = operation
         self.path = path
         self.underlying = underlying
@@ -34,9 +34,9 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     }
 
     /// What to do about a damaged journal, in the words of the command line.
-    public static let repairAdvice = "the journal is damaged; nothing was changed. Stop the forwarder and run `siem-forwarder checkpoint repair --config <pipeline file>`: it copies every readable event, cursor and output position into a new journal and keeps the damaged file beside it, then start again"
+    package static let repairAdvice = "the journal is damaged; nothing was changed. Stop the forwarder and run `siem-forwarder checkpoint repair --config <pipeline file>`: it copies every readable event, cursor and output position into a new journal and keeps the damaged file beside it, then start again"
 
-    public var description: String {
+    package var description: String {
         var text = "Journal \(path) could not \(operation): \(underlying)"
         if isBusy { text += " (is another forwarder using the same state.dir?)" }
         if isDamaged, operation != "be repaired" { text += " — " + Self.repairAdvice }

@@ -9,36 +9,36 @@ import SQLite
 ///
 /// Rows are read by rowid range; a range SQLite cannot read is halved until the unreadable rowids
 /// are isolated, so one bad page costs only the rows on it.
-public enum JournalRepair {
+package enum JournalRepair {
     /// What one table gave up.
-    public struct TableReport: Sendable, Equatable {
-        public var table: String
-        public var copied: Int
+    package struct TableReport: Sendable, Equatable {
+        package var table: String
+        package var copied: Int
         /// Rowid ranges that could not be read (each may or may not have held rows).
-        public var unreadable: [ClosedRange<Int64>]
+        package var unreadable: [ClosedRange<Int64>]
     }
 
     /// The outcome of a repair, for the command to print.
-    public struct Report: Sendable {
-        public var damagedCopy: String
-        public var tables: [TableReport]
+    package struct Report: Sendable {
+        package var damagedCopy: String
+        package var tables: [TableReport]
         /// Events whose release record was lost: released again, so an output may get them twice.
-        public var releasedAgain: Int
+        package var releasedAgain: Int
         /// Events whose release record was lost but that every output had delivered (nothing waited
         /// for release that the copy could not read): not released again.
-        public var alreadyDelivered: Int = 0
+        package var alreadyDelivered: Int = 0
         /// Event rows that could not be read but whose id (and time) the indexes still had: kept
         /// as placeholders, so a re-fetch does not forward them twice.
-        public var keptIDs: Int = 0
+        package var keptIDs: Int = 0
         /// Of those, the ones some output had not delivered yet: lost from this journal, with the
         /// oldest event time among them (where to re-fetch Monitor events from).
-        public var lostUndelivered: Int = 0
-        public var oldestLost: Timestamp?
+        package var lostUndelivered: Int = 0
+        package var oldestLost: Timestamp?
         /// Outputs whose position could not be read: they start again from the beginning.
-        public var outputsWithoutPosition: [String]
-        public var cursorLost: Bool
+        package var outputsWithoutPosition: [String]
+        package var cursorLost: Bool
 
-        public var lines: [String] {
+        package var lines: [String] {
             var lines = tables.map { table in
                 let gaps = table.unreadable.isEmpty
                     ? "" : ", unreadable rowids " + table.unreadable.prefix(5).map { "\($0.lowerBound)…\($0.upperBound)" }.joined(separator: ", ")
@@ -74,7 +74,7 @@ public enum JournalRepair {
 
     /// Repairs `directory/journal.sqlite`; `outputs` are the configured output names (to say
     /// which lost their position). The caller holds the state lock.
-    public static func repair(directory: String, outputs: [String], now: Timestamp) throws(JournalError) -> Report {
+    package static func repair(directory: String, outputs: [String], now: Timestamp) throws(JournalError) -> Report {
         let path = StateDirectory.journalPath(in: directory)
         let scratch = path + ".repairing"
         let stamp = now.rfc3339.filter { $0.isNumber }.prefix(14)

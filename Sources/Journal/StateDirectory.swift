@@ -8,20 +8,20 @@ import Foundation
 /// The files of `state.dir` and their modes, which never depend on the process's umask: the
 /// directory is 0700 and every file in it (the journal and SQLite's `-wal` and `-shm` beside it,
 /// which SQLite creates with the journal's mode) 0600, since the journal holds every event's payload.
-public enum StateDirectory {
-    public static let journalName = "journal.sqlite"
+package enum StateDirectory {
+    package static let journalName = "journal.sqlite"
     static let directoryMode: mode_t = 0o700
     static let fileMode: mode_t = 0o600
 
     /// The journal's path in `directory`.
-    public static func journalPath(in directory: String) -> String {
+    package static func journalPath(in directory: String) -> String {
         (directory as NSString).appendingPathComponent(journalName)
     }
 
     /// Creates `directory` (0700, with missing parents) and an empty journal file (0600) when
     /// they do not exist, and brings the modes of an existing journal and its companions back to
     /// 0600. A directory that exists keeps its mode (it may be a mounted volume).
-    public static func prepare(_ directory: String) throws(JournalError) {
+    package static func prepare(_ directory: String) throws(JournalError) {
         let path = journalPath(in: directory)
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -51,7 +51,7 @@ public enum StateDirectory {
     }
 
     /// Creates a directory inside `state.dir` (for replay jobs and the like) with mode 0700.
-    public static func makePrivateDirectory(_ path: String) throws {
+    package static func makePrivateDirectory(_ path: String) throws {
         if FileManager.default.fileExists(atPath: path) { return }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(directoryMode)])
         _ = chmod(path, directoryMode)

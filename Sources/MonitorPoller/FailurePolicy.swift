@@ -1,6 +1,6 @@
 /// What the poller does after a request of a window failed. No I/O: the decision depends only
 /// on the failure and on two facts the poller knows.
-public enum FailureAction: Sendable, Equatable {
+package enum FailureAction: Sendable, Equatable {
     /// Ask for the same page again after a backoff delay; the cursor stays.
     case retryPage
     /// Fetch the window again from its first page after a backoff delay; the cursor stays, and
@@ -24,8 +24,8 @@ public enum FailureAction: Sendable, Equatable {
 /// the process keeps taking Event Streams deliveries while it retries at the backoff's pace. A
 /// refused `next_page_url` names a page the API no longer knows (its first page was accepted, so
 /// the request itself is sound): starting the window over is the way past it.
-public enum FailurePolicy {
-    public static func action(for kind: MonitorAPIError.Kind, isNextPage: Bool, credentialsAccepted: Bool) -> FailureAction {
+package enum FailurePolicy {
+    package static func action(for kind: MonitorAPIError.Kind, isNextPage: Bool, credentialsAccepted: Bool) -> FailureAction {
         switch kind {
         case .unavailable, .transport:
             return .retryPage

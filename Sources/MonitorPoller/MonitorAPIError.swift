@@ -1,7 +1,7 @@
 /// A failure talking to the Monitor Events API, classified so the poller knows whether to retry.
-public struct MonitorAPIError: Error, CustomStringConvertible, Sendable {
+package struct MonitorAPIError: Error, CustomStringConvertible, Sendable {
     /// What kind of failure this is, which decides retry or stop.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// 401/403: the credentials are wrong or lack access. Retrying will not help.
         case unauthorized
         /// Any other 4xx: the request itself is wrong (filters, page size, URL).
@@ -12,15 +12,15 @@ public struct MonitorAPIError: Error, CustomStringConvertible, Sendable {
         case transport
     }
 
-    public var kind: Kind
-    public var status: Int?
-    public var twilioCode: Int?
-    public var message: String
-    public var moreInfo: String?
-    public var retryAfter: Duration?
-    public var url: String
+    package var kind: Kind
+    package var status: Int?
+    package var twilioCode: Int?
+    package var message: String
+    package var moreInfo: String?
+    package var retryAfter: Duration?
+    package var url: String
 
-    public init(kind: Kind, status: Int? = nil, twilioCode: Int? = nil, message: String, moreInfo: String? = nil, retryAfter: Duration? = nil, url: String) {
+    package init(kind: Kind, status: Int? = nil, twilioCode: Int? = nil, message: String, moreInfo: String? = nil, retryAfter: Duration? = nil, url: String) {
         self.kind = kind
         self.status = status
         self.twilioCode = twilioCode
@@ -30,9 +30,9 @@ public struct MonitorAPIError: Error, CustomStringConvertible, Sendable {
         self.url = url
     }
 
-    public var isRetryable: Bool { kind == .unavailable || kind == .transport }
+    package var isRetryable: Bool { kind == .unavailable || kind == .transport }
 
-    public var description: String {
+    package var description: String {
         let code = twilioCode.map { ", Twilio \($0)" } ?? ""
         let info = moreInfo.map { " (see \($0))" } ?? ""
         switch kind {

@@ -5,16 +5,16 @@ import NIOCore
 import NIOHTTP1
 
 /// Fetches pages of Monitor Events over HTTPS with Basic auth and classifies every failure.
-public struct MonitorClient: Sendable {
-    public var baseURL: String
-    public var username: String
-    public var password: String
-    public var requestTimeout: Duration
+package struct MonitorClient: Sendable {
+    package var baseURL: String
+    package var username: String
+    package var password: String
+    package var requestTimeout: Duration
     /// Upper bound on one page's body (a 1000-event page is about 1 MB).
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     let http: HTTPClient
 
-    public init(http: HTTPClient, baseURL: String, username: String, password: String, requestTimeout: Duration = .seconds(30), maxBodyBytes: Int = 64 << 20) {
+    package init(http: HTTPClient, baseURL: String, username: String, password: String, requestTimeout: Duration = .seconds(30), maxBodyBytes: Int = 64 << 20) {
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.username = username
@@ -24,7 +24,7 @@ public struct MonitorClient: Sendable {
     }
 
     /// The first page URL of a list request for the given date range (`EndDate` omitted when nil).
-    public func listURL(startDate: Timestamp, endDate: Timestamp?, pageSize: Int) -> String {
+    package func listURL(startDate: Timestamp, endDate: Timestamp?, pageSize: Int) -> String {
         var url = baseURL + "/v1/Events?StartDate=" + Self.encode(startDate.rfc3339Seconds)
         if let endDate { url += "&EndDate=" + Self.encode(endDate.rfc3339Seconds) }
         url += "&PageSize=\(pageSize)"
@@ -32,7 +32,7 @@ public struct MonitorClient: Sendable {
     }
 
     /// GETs one page (the URL is used verbatim, as `meta.next_page_url` requires).
-    public func fetchPage(_ url: String, clock: WallClock = .system) async throws(MonitorAPIError) -> MonitorPage {
+    package func fetchPage(_ url: String, clock: WallClock = .system) async throws(MonitorAPIError) -> MonitorPage {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         let credentials = Data("\(username):\(password)".utf8).base64EncodedString()

@@ -5,25 +5,25 @@ import ForwarderCore
 /// During backfill it names the next UTC day to fetch; live, it holds the newest `event_date`
 /// ingested. Events sharing a timestamp at the edge are covered because every window starts
 /// `lookback` before the cursor and the journal ignores sids it already holds.
-public struct MonitorCursor: Sendable, Equatable {
+package struct MonitorCursor: Sendable, Equatable {
     /// Whether the poller is still walking history day by day, or following new events.
-    public enum Phase: Sendable, Equatable {
+    package enum Phase: Sendable, Equatable {
         case backfill(CivilDate)
         case live
     }
 
-    public var phase: Phase
+    package var phase: Phase
     /// Newest event time ingested (or the point the poller is known to be settled up to).
-    public var newest: Timestamp?
+    package var newest: Timestamp?
     /// Settled through here: every event older than this was visible when a completed window
     /// started, so the next window need not start earlier (`lookback` before the poll).
-    public var watermark: Timestamp?
+    package var watermark: Timestamp?
     /// Seen through here: every event visible in the API up to this time when the last window
     /// started has been stored. What the poller reports to the merger; events that become visible
     /// later with an older time are caught by the `lookback` overlap and released flagged late.
-    public var seen: Timestamp?
+    package var seen: Timestamp?
 
-    public init(phase: Phase, newest: Timestamp? = nil, watermark: Timestamp? = nil, seen: Timestamp? = nil) {
+    package init(phase: Phase, newest: Timestamp? = nil, watermark: Timestamp? = nil, seen: Timestamp? = nil) {
         self.phase = phase
         self.newest = newest
         self.watermark = watermark
@@ -32,13 +32,13 @@ public struct MonitorCursor: Sendable, Equatable {
 
     /// The watermark the merger gets: what the poller has seen (or, for a cursor written before
     /// `seen` was kept, what it had settled).
-    public var reportedWatermark: Timestamp? {
+    package var reportedWatermark: Timestamp? {
         seen ?? watermark
     }
 
     /// The stored form: a small JSON object with its keys in alphabetical order, written with the
     /// project's JSON writer and read back with its reader.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var members: [JSONMember] = []
         func add(_ key: String, _ text: String?) {
             if let text { members.append(JSONMember(key: key, value: .string(text))) }
@@ -58,7 +58,7 @@ public struct MonitorCursor: Sendable, Equatable {
     }
 
     /// Reads the stored form; nil when it is not a cursor this version understands.
-    public init?(encoded bytes: [UInt8]) {
+    package init?(encoded bytes: [UInt8]) {
         guard let value = try? JSONReader.parse(bytes) else { return nil }
         switch value["phase"]?.stringValue {
         case "backfill":
@@ -76,7 +76,7 @@ public struct MonitorCursor: Sendable, Equatable {
 }
 
 extension MonitorCursor: CustomStringConvertible {
-    public var description: String {
+    package var description: String {
         let mark = (watermark.map { ", complete through \($0.rfc3339)" } ?? "") + (seen.map { ", seen through \($0.rfc3339)" } ?? "")
         switch phase {
         case .backfill(let day): return "backfilling, next day \(day)\(mark)"

@@ -2,11 +2,11 @@ import ForwarderCore
 
 /// One page of `GET /v1/Events`: the events (newest first, as Twilio sends them) and the URL of
 /// the next page, if any.
-public struct MonitorPage: Sendable {
-    public var events: [TwilioEvent]
-    public var nextPageURL: String?
+package struct MonitorPage: Sendable {
+    package var events: [TwilioEvent]
+    package var nextPageURL: String?
 
-    public init(events: [TwilioEvent], nextPageURL: String?) {
+    package init(events: [TwilioEvent], nextPageURL: String?) {
         self.events = events
         self.nextPageURL = nextPageURL
     }
@@ -14,7 +14,7 @@ public struct MonitorPage: Sendable {
     /// Decodes a list response, keeping each event object's bytes exactly as received. A key
     /// given twice in one object, in an event or in the page itself, is an error (see
     /// `JSONReader.readValue`): the events must be forwarded as they were read.
-    public init(decoding body: [UInt8], receivedAt: Timestamp) throws(JSONParseError) {
+    package init(decoding body: [UInt8], receivedAt: Timestamp) throws(JSONParseError) {
         var events: [TwilioEvent] = []
         var next: String?
         var sawEvents = false

@@ -10,16 +10,16 @@ import Synchronization
 /// (the cursor stays put), fetches a window again whose `next_page_url` is refused, retries
 /// credentials refused after they had been accepted, stops on credentials refused at the first
 /// contact and on other 4xx (``FailurePolicy``), and reports its watermark to the merger.
-public final class MonitorPoller: Service, Sendable {
+package final class MonitorPoller: Service, Sendable {
     /// How the poller paces itself.
-    public struct Settings: Sendable {
-        public var pageSize: Int
-        public var pollInterval: Duration
-        public var lookback: Duration
-        public var start: MonitorStart
-        public var retry: Backoff
+    package struct Settings: Sendable {
+        package var pageSize: Int
+        package var pollInterval: Duration
+        package var lookback: Duration
+        package var start: MonitorStart
+        package var retry: Backoff
 
-        public init(pageSize: Int, pollInterval: Duration, lookback: Duration, start: MonitorStart, retry: Backoff) {
+        package init(pageSize: Int, pollInterval: Duration, lookback: Duration, start: MonitorStart, retry: Backoff) {
             self.pageSize = pageSize
             self.pollInterval = pollInterval
             self.lookback = lookback
@@ -28,7 +28,7 @@ public final class MonitorPoller: Service, Sendable {
         }
 
         /// The pacing a Monitor source is configured with, defaults included.
-        public init(_ source: MonitorSourceConfig) {
+        package init(_ source: MonitorSourceConfig) {
             self.init(pageSize: source.pageSize, pollInterval: source.pollInterval, lookback: source.lookback,
                       start: source.start, retry: source.retry.backoff)
         }
@@ -64,7 +64,7 @@ public final class MonitorPoller: Service, Sendable {
         var repeats = RepeatedMessages()
     }
 
-    public init(
+    package init(
         client: MonitorClient, journal: Journal, settings: Settings, reporter: any WatermarkReporter, health: HealthRegistry? = nil,
         clock: WallClock = .system, logger: Logger, onLiveWindowComplete: (@Sendable () async -> Void)? = nil
     ) {
@@ -86,7 +86,7 @@ public final class MonitorPoller: Service, Sendable {
     }
 
     /// The stored cursor, or where a first run starts.
-    public func loadCursor() async throws -> MonitorCursor {
+    package func loadCursor() async throws -> MonitorCursor {
         if let bytes = try await journal.checkpoint(of: source) {
             guard let cursor = MonitorCursor(encoded: bytes) else {
                 throw JournalError(operation: "read the Monitor cursor", path: journal.path, underlying: "it is not in a format this version understands; reset it with `siem-forwarder checkpoint reset`")
@@ -96,7 +96,7 @@ public final class MonitorPoller: Service, Sendable {
         return PollPlan.initialCursor(start: settings.start, now: clock.now())
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await health?.register(.monitor)
         var cursor = try await loadCursor()
         logger.info("Monitor poller starting", metadata: ["cursor": "\(cursor)"])
@@ -125,7 +125,7 @@ public final class MonitorPoller: Service, Sendable {
 
     /// Fetches the next window after `cursor` completely, stores it with the new cursor, reports
     /// the new watermark and returns the cursor; nil if shutdown interrupted the window.
-    public func pollOnce(_ cursor: MonitorCursor) async throws -> MonitorCursor? {
+    package func pollOnce(_ cursor: MonitorCursor) async throws -> MonitorCursor? {
         let startedAt = clock.now()
         let window = plan.window(for: cursor, now: startedAt)
         guard let next = try await poll(window, cursor: cursor, startedAt: startedAt) else { return nil }

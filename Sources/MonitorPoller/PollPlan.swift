@@ -1,23 +1,23 @@
 import ForwarderCore
 
 /// One request range the poller pages through, and what completing it proves.
-public struct PollWindow: Sendable, Equatable {
+package struct PollWindow: Sendable, Equatable {
     /// A whole settled UTC day during backfill, or the live range since the cursor.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case backfillDay(CivilDate)
         case live
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// `StartDate` of the request.
-    public var start: Timestamp
+    package var start: Timestamp
     /// `EndDate` of the request (nil: up to now).
-    public var end: Timestamp?
+    package var end: Timestamp?
     /// Paging stops once a page holds an event older than this: everything before was
     /// fetched by an earlier window (results come newest first).
-    public var stopBefore: Timestamp
+    package var stopBefore: Timestamp
 
-    public init(kind: Kind, start: Timestamp, end: Timestamp?, stopBefore: Timestamp) {
+    package init(kind: Kind, start: Timestamp, end: Timestamp?, stopBefore: Timestamp) {
         self.kind = kind
         self.start = start
         self.end = end
@@ -32,16 +32,16 @@ public struct PollWindow: Sendable, Equatable {
 /// says) or to the second (as the OpenAPI spec types them): windows overlap by `lookback`, the
 /// journal deduplicates by sid, and paging stops at the first event older than the window.
 /// `lookback` must exceed the longest delay before an event becomes visible in the API.
-public struct PollPlan: Sendable, Equatable {
-    public var lookback: Duration
+package struct PollPlan: Sendable, Equatable {
+    package var lookback: Duration
 
-    public init(lookback: Duration) {
+    package init(lookback: Duration) {
         self.lookback = lookback
     }
 
     /// Where a poller with no checkpoint starts: the UTC day of `start_from`, or of
     /// `now - backfill`.
-    public static func initialCursor(start: MonitorStart, now: Timestamp) -> MonitorCursor {
+    package static func initialCursor(start: MonitorStart, now: Timestamp) -> MonitorCursor {
         switch start {
         case .from(let ms):
             return MonitorCursor(phase: .backfill(Timestamp(epochMilliseconds: ms).utcDate))
@@ -52,7 +52,7 @@ public struct PollPlan: Sendable, Equatable {
 
     /// The next window: a whole UTC day while that day is settled (ended more than `lookback`
     /// ago), else the live range starting `lookback` before the cursor.
-    public func window(for cursor: MonitorCursor, now: Timestamp) -> PollWindow {
+    package func window(for cursor: MonitorCursor, now: Timestamp) -> PollWindow {
         let settled = now.subtracting(lookback)
         switch cursor.phase {
         case .backfill(let day) where day.next.startOfDay <= settled:
@@ -76,14 +76,14 @@ public struct PollPlan: Sendable, Equatable {
 
     /// Whether to fetch the page after this one: not when this page already reached events
     /// older than the window (or it was the last page).
-    public func shouldFetchNextPage(after page: [TwilioEvent], hasNextPage: Bool, window: PollWindow) -> Bool {
+    package func shouldFetchNextPage(after page: [TwilioEvent], hasNextPage: Bool, window: PollWindow) -> Bool {
         guard hasNextPage else { return false }
         return !page.contains { $0.timeSource == .event && $0.time < window.stopBefore }
     }
 
     /// The cursor once every page of `window` has been stored. `newestSeen` is the newest event
     /// time in the window's pages; `pollStartedAt` is when its first page was requested.
-    public func cursor(after window: PollWindow, previous: MonitorCursor, newestSeen: Timestamp?, pollStartedAt: Timestamp) -> MonitorCursor {
+    package func cursor(after window: PollWindow, previous: MonitorCursor, newestSeen: Timestamp?, pollStartedAt: Timestamp) -> MonitorCursor {
         let settled = pollStartedAt.subtracting(lookback)
         switch window.kind {
         case .backfillDay(let day):

@@ -5,31 +5,31 @@ import NIOCore
 
 /// A NATS failure as one sentence: what was being done, where, and the library's or the
 /// server's reason.
-public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var action: String
-    public var reason: String
+package struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
+    package var action: String
+    package var reason: String
     /// Who failed — `Output bus`, `The NATS source` — once the caller knows.
-    public var party: String?
+    package var party: String?
 
-    public init(action: String, reason: String, party: String? = nil) {
+    package init(action: String, reason: String, party: String? = nil) {
         self.action = action
         self.reason = reason
         self.party = party
     }
 
-    public var description: String {
+    package var description: String {
         (party.map { "\($0) could not " } ?? "Could not ") + "\(action): \(reason)."
     }
 
     /// The error as the output `name`'s.
-    public func `for`(output name: String) -> NATSError {
+    package func `for`(output name: String) -> NATSError {
         var error = self
         error.party = "Output \(name)"
         return error
     }
 
     /// The error as the NATS source's.
-    public func forSource() -> NATSError {
+    package func forSource() -> NATSError {
         var error = self
         error.party = "The NATS source"
         return error
@@ -39,16 +39,16 @@ public struct NATSError: Error, CustomStringConvertible, Sendable, Equatable {
 /// One connection to a NATS cluster with a JetStream context (libnats, the C client). Not
 /// thread-safe: the NATS sink and the NATS source each call theirs from one task at a time, on a
 /// thread that may block.
-public final class NATSConnection: @unchecked Sendable {
+package final class NATSConnection: @unchecked Sendable {
     private var connection: OpaquePointer?
     private(set) var jetStream: OpaquePointer?
     private let acks = UnsafeMutablePointer<cnats_ack_state>.allocate(capacity: 1)
-    public let settings: NATSClientConfig
+    package let settings: NATSClientConfig
 
     /// Connects (reconnecting forever with back-off across the servers once connected) and
     /// opens the JetStream context: at most `maxPending` asynchronous publishes unacknowledged,
     /// and JetStream API calls waiting up to `wait`.
-    public init(_ settings: NATSClientConfig, maxPending: Int = 4096, wait: Duration = .seconds(10)) throws(NATSError) {
+    package init(_ settings: NATSClientConfig, maxPending: Int = 4096, wait: Duration = .seconds(10)) throws(NATSError) {
         self.settings = settings
         acks.initialize(to: cnats_ack_state())
         var options: OpaquePointer?
@@ -96,7 +96,7 @@ public final class NATSConnection: @unchecked Sendable {
         natsConnection_FlushTimeout(connection, timeout.milliseconds)
     }
 
-    public func close() {
+    package func close() {
         if let jetStream { jsCtx_Destroy(jetStream) }
         jetStream = nil
         if let connection { natsConnection_Destroy(connection) }
@@ -105,7 +105,7 @@ public final class NATSConnection: @unchecked Sendable {
 
     /// The stream's duplicate window (`duplicate_window`), which bounds how late a resend is
     /// still recognised as a duplicate.
-    public func duplicateWindow(of stream: String) throws(NATSError) -> Duration {
+    package func duplicateWindow(of stream: String) throws(NATSError) -> Duration {
         var status = NATS_OK
         var code: Int32 = 0
         let window = cnats_stream_duplicates_ms(jetStream, stream, &status, &code)
@@ -120,7 +120,7 @@ public final class NATSConnection: @unchecked Sendable {
     /// previous ones, to `subjects[k]` with `Nats-Msg-Id: ids[k]` — and returns once JetStream
     /// acknowledged all of them; throws when any was refused or not acknowledged within
     /// `ackWait` (the caller sends them again: the stream drops the ones it already has).
-    public func publish(_ bytes: ByteBuffer, lengths: [Int], subjects: [String], ids: [String], stream: String,
+    package func publish(_ bytes: ByteBuffer, lengths: [Int], subjects: [String], ids: [String], stream: String,
                         ackWait: Duration) throws(NATSError) {
         acks.pointee = cnats_ack_state()
         var offset = 0
@@ -149,7 +149,7 @@ public final class NATSConnection: @unchecked Sendable {
     /// The `Nats-Msg-Id` of a record: its dedup key, made fit for a header line. A CloudEvent's
     /// key is `ce:` + source + a line feed + id; the line feed becomes a space (`ce:<source> <id>`;
     /// a source is a URI reference, so it holds no space). Monitor keys (`AE…`) are unchanged.
-    public static func messageID(_ key: String) -> String {
+    package static func messageID(_ key: String) -> String {
         String(key.map { $0.isNewline ? " " : $0 })
     }
 
@@ -166,7 +166,7 @@ public final class NATSConnection: @unchecked Sendable {
 
 extension NATSConnection {
     /// Creates the stream (file storage) on `subject` with `duplicateWindow` and `replicas`.
-    public func createStream(_ stream: String, subject: String, duplicateWindow: Duration, replicas: Int = 1) throws(NATSError) {
+    package func createStream(_ stream: String, subject: String, duplicateWindow: Duration, replicas: Int = 1) throws(NATSError) {
         var code: Int32 = 0
         let status = cnats_add_stream(jetStream, stream, subject, duplicateWindow.milliseconds, Int32(replicas), &code)
         guard status == NATS_OK else {
@@ -175,7 +175,7 @@ extension NATSConnection {
     }
 
     /// How many messages the stream holds (its last sequence: the forwarder never deletes).
-    public func messageCount(in stream: String) throws(NATSError) -> UInt64 {
+    package func messageCount(in stream: String) throws(NATSError) -> UInt64 {
         var status = NATS_OK
         let last = cnats_stream_last_seq(jetStream, stream, &status)
         guard status == NATS_OK else { throw NATSError(action: "read the stream \(stream)", reason: Self.describe(status)) }
@@ -183,7 +183,7 @@ extension NATSConnection {
     }
 
     /// Every message in the stream in order: its `Nats-Msg-Id` and subject.
-    public func storedMessages(in stream: String) throws(NATSError) -> [(id: String, subject: String)] {
+    package func storedMessages(in stream: String) throws(NATSError) -> [(id: String, subject: String)] {
         var status = NATS_OK
         let last = cnats_stream_last_seq(jetStream, stream, &status)
         guard status == NATS_OK else { throw NATSError(action: "read the stream \(stream)", reason: Self.describe(status)) }

@@ -4,21 +4,21 @@ import ForwarderCore
 /// A durable JetStream pull consumer (libnats): fetches batches of messages and acknowledges
 /// them once the caller has made them durable. Not thread-safe: one task calls it at a time,
 /// on a thread that may block.
-public final class NATSPullConsumer: @unchecked Sendable {
+package final class NATSPullConsumer: @unchecked Sendable {
     /// One fetched message, copied out of the C client.
-    public struct Message: Sendable, Equatable {
-        public var data: [UInt8]
+    package struct Message: Sendable, Equatable {
+        package var data: [UInt8]
         /// The `Nats-Msg-Id` header the publisher set, if any.
-        public var messageID: String?
-        public var subject: String
+        package var messageID: String?
+        package var subject: String
         /// Its sequence in the stream (where an operator finds it with `nats stream get`).
-        public var streamSequence: UInt64
+        package var streamSequence: UInt64
         /// How often the server delivered it to this consumer (1 the first time).
-        public var delivered: UInt64
+        package var delivered: UInt64
         /// Messages still waiting for this consumer after this one.
-        public var pending: UInt64
+        package var pending: UInt64
 
-        public init(data: [UInt8], messageID: String?, subject: String, streamSequence: UInt64, delivered: UInt64, pending: UInt64) {
+        package init(data: [UInt8], messageID: String?, subject: String, streamSequence: UInt64, delivered: UInt64, pending: UInt64) {
             self.data = data
             self.messageID = messageID
             self.subject = subject
@@ -30,8 +30,8 @@ public final class NATSPullConsumer: @unchecked Sendable {
 
     /// Messages fetched together; they stay with the server as unacknowledged until
     /// ``NATSPullConsumer/acknowledge(_:rejecting:)``.
-    public final class Batch: @unchecked Sendable {
-        public let messages: [Message]
+    package final class Batch: @unchecked Sendable {
+        package let messages: [Message]
         fileprivate var list: natsMsgList
 
         fileprivate init(list: natsMsgList) {
@@ -61,13 +61,13 @@ public final class NATSPullConsumer: @unchecked Sendable {
 
     private let connection: NATSConnection
     private var subscription: OpaquePointer?
-    public let stream: String
-    public let durable: String
+    package let stream: String
+    package let durable: String
 
     /// Subscribes to the durable consumer, creating it (explicit acknowledgements, `ackWait`,
     /// `filter`, starting at the stream's first message or, with `deliverNew`, at the next one)
     /// when the stream has no consumer of that name yet.
-    public init(connection: NATSConnection, stream: String, durable: String, filter: String?, deliverNew: Bool,
+    package init(connection: NATSConnection, stream: String, durable: String, filter: String?, deliverNew: Bool,
                 ackWait: Duration, maxAckPending: Int) throws(NATSError) {
         self.connection = connection
         self.stream = stream
@@ -88,7 +88,7 @@ public final class NATSPullConsumer: @unchecked Sendable {
 
     /// How many messages the durable consumer has still to be delivered, or nil when the stream
     /// has no consumer of that name yet (the source creates it on start).
-    public static func pending(connection: NATSConnection, stream: String, durable: String) throws(NATSError) -> Int64? {
+    package static func pending(connection: NATSConnection, stream: String, durable: String) throws(NATSError) -> Int64? {
         var status = NATS_OK
         var code: Int32 = 0
         let pending = cnats_consumer_pending(connection.jetStream, stream, durable, &status, &code)
@@ -99,14 +99,14 @@ public final class NATSPullConsumer: @unchecked Sendable {
     }
 
     /// Ends the subscription; the durable consumer and its position stay on the server.
-    public func close() {
+    package func close() {
         if let subscription { natsSubscription_Destroy(subscription) }
         subscription = nil
     }
 
     /// Up to `max` messages, waiting at most `timeout` for the first; an empty batch when none
     /// came in time.
-    public func fetch(max: Int, timeout: Duration) throws(NATSError) -> Batch {
+    package func fetch(max: Int, timeout: Duration) throws(NATSError) -> Batch {
         var list = natsMsgList()
         var code = jsErrCode(0)
         let status = natsSubscription_Fetch(&list, subscription, Int32(max), timeout.milliseconds, &code)
@@ -121,7 +121,7 @@ public final class NATSPullConsumer: @unchecked Sendable {
     /// Acknowledges every message of the batch, except those at `rejecting` (indices), which are
     /// terminated: never delivered to this consumer again, still stored in the stream. Then
     /// flushes, so the acknowledgements have reached the server when this returns.
-    public func acknowledge(_ batch: Batch, rejecting: Set<Int> = []) throws(NATSError) {
+    package func acknowledge(_ batch: Batch, rejecting: Set<Int> = []) throws(NATSError) {
         for k in 0..<Int(batch.list.Count) {
             guard let msg = batch.list.Msgs[k] else { continue }
             let status = rejecting.contains(k) ? natsMsg_Term(msg, nil) : natsMsg_Ack(msg, nil)

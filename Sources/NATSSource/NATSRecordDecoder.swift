@@ -1,14 +1,14 @@
 import ForwarderCore
 
 /// Why a stream message is not a record this forwarder can take back: one sentence for the log.
-public struct NATSRecordError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
+package struct NATSRecordError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var reason: String
 
-    public init(_ reason: String) {
+    package init(_ reason: String) {
         self.reason = reason
     }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }
 
 /// Turns one message of a forwarder-fed stream — an NDJSON record as the `ndjson` format writes
@@ -16,11 +16,11 @@ public struct NATSRecordError: Error, Sendable, Equatable, CustomStringConvertib
 /// original Twilio object under `twilio` is decoded again as its dataset says (Monitor event or
 /// CloudEvent), with `@timestamp` standing in for the receipt time, and the dedup key is the
 /// message's `Nats-Msg-Id` when it has one. Pure: no I/O, no clock.
-public enum NATSRecordDecoder {
+package enum NATSRecordDecoder {
     /// Deeper than any record the forwarder writes.
     static let maxDepth = 64
 
-    public static func decode(_ data: [UInt8], messageID: String?) throws(NATSRecordError) -> TwilioEvent {
+    package static func decode(_ data: [UInt8], messageID: String?) throws(NATSRecordError) -> TwilioEvent {
         var stamp: String?
         var dataset: String?
         var raw: (value: JSONValue, bytes: [UInt8])?
@@ -82,7 +82,7 @@ public enum NATSRecordDecoder {
     /// The dedup key a `Nats-Msg-Id` stands for: the NATS output writes a CloudEvent's key
     /// (`ce:` + source + line feed + id) with a space for the line feed, since a header cannot
     /// hold one (a source is a URI reference: it holds no space); a Monitor sid is unchanged.
-    public static func dedupKey(messageID: String) -> String {
+    package static func dedupKey(messageID: String) -> String {
         guard messageID.hasPrefix("ce:"), let space = messageID.firstIndex(of: " ") else { return messageID }
         var key = messageID
         key.replaceSubrange(space...space, with: "\n")

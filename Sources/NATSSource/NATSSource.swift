@@ -15,8 +15,8 @@ import ServiceLifecycle
 /// that is not an NDJSON record is terminated — never delivered to this consumer again, still in
 /// the stream — and logged with its stream sequence. The blocking C client runs on NIO's thread
 /// pool, one call at a time.
-public final class NATSSource: Service, Sendable {
-    public static let healthComponent = HealthComponent.nats
+package final class NATSSource: Service, Sendable {
+    package static let healthComponent = HealthComponent.nats
 
     private let config: NATSSourceConfig
     private let journal: Journal
@@ -33,7 +33,7 @@ public final class NATSSource: Service, Sendable {
     /// How long one fetch waits for messages: also how quickly a stop is noticed.
     static let fetchWait = Duration.seconds(1)
 
-    public init(config: NATSSourceConfig, journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?,
+    package init(config: NATSSourceConfig, journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?,
                 clock: WallClock = .system, logger: Logger, onCaughtUp: (@Sendable () async -> Void)? = nil) {
         self.config = config
         self.onCaughtUp = onCaughtUp
@@ -50,7 +50,7 @@ public final class NATSSource: Service, Sendable {
 
     /// Consumes until graceful shutdown (or cancellation); a lost connection or a failed commit is
     /// retried with back-off, and nothing is acknowledged that is not in the journal.
-    public func run() async throws {
+    package func run() async throws {
         await health?.register(Self.healthComponent)
         await cancelWhenGracefulShutdown { [self] in
             var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
@@ -72,7 +72,7 @@ public final class NATSSource: Service, Sendable {
 
     /// Connects as `run` would and says what the source would read (`validate --connect`): the
     /// stream exists, and the durable consumer's backlog, or that it will be created.
-    public static func preflight(_ config: NATSSourceConfig) async throws -> String {
+    package static func preflight(_ config: NATSSourceConfig) async throws -> String {
         do {
             return try await preflightChecks(config)
         } catch let error as NATSError {

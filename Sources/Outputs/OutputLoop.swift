@@ -3,16 +3,16 @@ import ForwarderCore
 /// The decisions of an output's delivery loop, without I/O or a clock of its own: when to retry
 /// and after how long, when the back-off starts over, how long a stop may keep draining, and what
 /// an unfinished stop means. `OutputService` performs what it returns.
-public struct OutputLoop: Sendable, Equatable {
+package struct OutputLoop: Sendable, Equatable {
     /// `run` drains its released backlog for at most `drain` once a stop began; `run --once`
     /// promises everything delivered, however long it takes.
-    public enum Mode: Sendable, Equatable {
+    package enum Mode: Sendable, Equatable {
         case run(drain: Duration)
         case once
     }
 
     /// What to do with the batch just read from the journal.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// Encode and hand it to the sink.
         case write
         /// Nothing to do: let the sink do its timed work and wait for the merger.
@@ -24,21 +24,21 @@ public struct OutputLoop: Sendable, Equatable {
     }
 
     /// How a stop ended that could not finish delivering.
-    public enum End: Sendable, Equatable {
+    package enum End: Sendable, Equatable {
         /// `run`: log it; the next start continues from the committed position.
         case continueNextStart
         /// `run --once`: an error naming the output.
         case incomplete
     }
 
-    public let mode: Mode
-    public private(set) var backoff: Backoff
+    package let mode: Mode
+    package private(set) var backoff: Backoff
     /// The committed sequence when the last attempt started (to tell a partly successful attempt).
-    public private(set) var committedBefore: Int64
+    package private(set) var committedBefore: Int64
     /// When the drain of a stop ends (`run` only), once a stop began.
-    public private(set) var drainDeadline: Timestamp?
+    package private(set) var drainDeadline: Timestamp?
 
-    public init(mode: Mode, backoff: Backoff, committed: Int64) {
+    package init(mode: Mode, backoff: Backoff, committed: Int64) {
         self.mode = mode
         self.backoff = backoff
         self.committedBefore = committed
@@ -46,14 +46,14 @@ public struct OutputLoop: Sendable, Equatable {
 
     /// An attempt failed with the output at `committed`: the delay before the next one. An attempt
     /// that delivered something was a success, so the back-off starts from its first step again.
-    public mutating func attemptFailed(committed: Int64) -> Duration {
+    package mutating func attemptFailed(committed: Int64) -> Duration {
         if committed > committedBefore { backoff.reset() }
         committedBefore = committed
         return backoff.nextDelay()
     }
 
     /// A batch of `count` events was read at `now`; `stopping` says whether a stop has begun.
-    public mutating func next(batch count: Int, stopping: Bool, now: Timestamp) -> Step {
+    package mutating func next(batch count: Int, stopping: Bool, now: Timestamp) -> Step {
         if stopping, drainDeadline == nil, case .run(let drain) = mode {
             drainDeadline = now.adding(drain)
         }
@@ -63,7 +63,7 @@ public struct OutputLoop: Sendable, Equatable {
     }
 
     /// The stop could not deliver everything (the last attempt failed).
-    public var unfinishedStop: End {
+    package var unfinishedStop: End {
         mode == .once ? .incomplete : .continueNextStart
     }
 }

@@ -10,8 +10,8 @@ import Synchronization
 /// One configured output: reads released events from the journal after its own committed
 /// position, encodes and frames them, hands them to its sink, and commits what the sink says is
 /// durable. A slow or broken output never holds back another: each has its own position.
-public final class OutputService: Service, Sendable {
-    public let name: String
+package final class OutputService: Service, Sendable {
+    package let name: String
     let encoder: any EventEncoder
     let framer: any RecordFramer
     let sink: any RecordSink
@@ -35,7 +35,7 @@ public final class OutputService: Service, Sendable {
     /// Age (by event time) of the newest event written: how fresh the destination's data is.
     private let eventAge: Gauge
 
-    public init(
+    package init(
         name: String, encoder: any EventEncoder, framer: any RecordFramer, sink: any RecordSink,
         journal: Journal, wakeup: Wakeup, batchSize: Int = 1000, retry: Backoff = Backoff(), drainOnStop: Duration? = nil,
         clock: WallClock = .system, health: HealthRegistry? = nil, logger: Logger
@@ -66,17 +66,17 @@ public final class OutputService: Service, Sendable {
     }
 
     /// Asks the output to open its file again by path before its next batch (SIGHUP).
-    public func reopenFiles() async {
+    package func reopenFiles() async {
         reopenRequested.withLock { $0 = true }
         await wakeup.signal()
     }
 
     /// The last sequence made durable at this output (for readiness and tests).
-    public func committedSequence() async -> Int64 {
+    package func committedSequence() async -> Int64 {
         await progress.sequence
     }
 
-    public func run() async throws {
+    package func run() async throws {
         await health?.register(.output(name))
         var loop = OutputLoop(mode: drainOnStop.map { .run(drain: $0) } ?? .once, backoff: retry, committed: await progress.sequence)
         var lastFailure: (any Error)?
@@ -181,12 +181,12 @@ public final class OutputService: Service, Sendable {
 }
 
 /// An output that had to stop (`run --once` ending) before it delivered everything released.
-public struct OutputIncomplete: Error, CustomStringConvertible, Sendable {
-    public var output: String
-    public var sequence: Int64
-    public var reason: String
+package struct OutputIncomplete: Error, CustomStringConvertible, Sendable {
+    package var output: String
+    package var sequence: Int64
+    package var reason: String
 
-    public var description: String {
+    package var description: String {
         "Output \(output) could not deliver everything before stopping (\(reason)); it continues from sequence \(sequence) on the next run."
     }
 }

@@ -4,26 +4,26 @@ import OutputFormats
 
 /// One batch of framed records as the output service hands it to every sink: the bytes laid end
 /// to end, where each record ends, which event each record is, and the last sequence.
-public struct RecordBatch: Sendable {
+package struct RecordBatch: Sendable {
     /// What a record-wise sink may need to know of a record's event besides its bytes.
-    public struct Record: Sendable, Equatable {
+    package struct Record: Sendable, Equatable {
         /// The event's dedup key (a message id for a stream that deduplicates).
-        public var key: String
+        package var key: String
         /// `monitor` or `event_streams`.
-        public var dataset: String
+        package var dataset: String
         /// The event type (Monitor `event_type`, CloudEvent `type`).
-        public var type: String
+        package var type: String
         /// The Twilio account, when known.
-        public var account: String?
+        package var account: String?
 
-        public init(key: String, dataset: String, type: String, account: String?) {
+        package init(key: String, dataset: String, type: String, account: String?) {
             self.key = key
             self.dataset = dataset
             self.type = type
             self.account = account
         }
 
-        public init(_ event: ForwardedEvent) {
+        package init(_ event: ForwardedEvent) {
             let dataset = switch event.event.origin {
             case .monitor: "monitor"
             case .eventStreams: "event_streams"
@@ -32,18 +32,18 @@ public struct RecordBatch: Sendable {
         }
     }
 
-    public var bytes: ByteBuffer
+    package var bytes: ByteBuffer
     /// `lengths[i]`: the framed byte length of record i.
-    public var lengths: [Int]
-    public var records: [Record]
+    package var lengths: [Int]
+    package var records: [Record]
     /// The sequence of the last record.
-    public var through: Int64
+    package var through: Int64
 
-    public var count: Int { lengths.count }
+    package var count: Int { lengths.count }
     /// The sequence of the first record.
-    public var first: Int64 { through - Int64(count) + 1 }
+    package var first: Int64 { through - Int64(count) + 1 }
 
-    public init(bytes: ByteBuffer, lengths: [Int], records: [Record], through: Int64) {
+    package init(bytes: ByteBuffer, lengths: [Int], records: [Record], through: Int64) {
         self.bytes = bytes
         self.lengths = lengths
         self.records = records
@@ -54,20 +54,20 @@ public struct RecordBatch: Sendable {
 
 /// Encodes and frames events into one ``RecordBatch`` at a time, reusing its buffers between
 /// batches: the one way the output service and replay turn released events into what a sink takes.
-public struct RecordBatchEncoder: Sendable {
-    public let encoder: any EventEncoder
-    public let framer: any RecordFramer
+package struct RecordBatchEncoder: Sendable {
+    package let encoder: any EventEncoder
+    package let framer: any RecordFramer
     private var record = ByteBuffer()
     private var framed = ByteBuffer()
     private var lengths: [Int] = []
 
-    public init(encoder: any EventEncoder, framer: any RecordFramer) {
+    package init(encoder: any EventEncoder, framer: any RecordFramer) {
         self.encoder = encoder
         self.framer = framer
     }
 
     /// `events` encoded and framed, the last one numbered `through`.
-    public mutating func batch(_ events: [ForwardedEvent], through: Int64) -> RecordBatch {
+    package mutating func batch(_ events: [ForwardedEvent], through: Int64) -> RecordBatch {
         framed.clear()
         lengths.removeAll(keepingCapacity: true)
         for event in events {

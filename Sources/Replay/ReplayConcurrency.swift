@@ -1,24 +1,24 @@
 /// How many days a replay fetches at once: starts at the configured maximum, halves on every
 /// 429 (Twilio's 20429 is a concurrency limit), and grows by one again after as many successful
 /// pages as are in flight, up to the maximum — additive increase, multiplicative decrease.
-public struct ReplayConcurrency: Sendable, Equatable {
-    public let maximum: Int
-    public private(set) var limit: Int
+package struct ReplayConcurrency: Sendable, Equatable {
+    package let maximum: Int
+    package private(set) var limit: Int
     private var successes = 0
 
-    public init(maximum: Int) {
+    package init(maximum: Int) {
         self.maximum = max(1, maximum)
         self.limit = self.maximum
     }
 
     /// A request was refused for concurrency (429).
-    public mutating func throttled() {
+    package mutating func throttled() {
         limit = max(1, limit / 2)
         successes = 0
     }
 
     /// A page arrived.
-    public mutating func succeeded() {
+    package mutating func succeeded() {
         guard limit < maximum else { return }
         successes += 1
         if successes >= limit {

@@ -5,16 +5,16 @@ import NIOCore
 
 /// What a replay was asked to do; the same request always names the same job, so running it
 /// again resumes it.
-public struct ReplayRequest: Sendable, Equatable {
-    public var range: ReplayRange
+package struct ReplayRequest: Sendable, Equatable {
+    package var range: ReplayRange
     /// The outputs to write: file outputs write under the replay target, network outputs send.
-    public var outputs: [String]
+    package var outputs: [String]
     /// Also re-emit the Event Streams events the live journal still keeps for the range.
-    public var includeJournal: Bool
+    package var includeJournal: Bool
     /// Where file outputs write (`--output-dir`); nil: `replay-<job id>/` beside each live path.
-    public var outputDirectory: String?
+    package var outputDirectory: String?
 
-    public init(range: ReplayRange, outputs: [String], includeJournal: Bool = false, outputDirectory: String? = nil) {
+    package init(range: ReplayRange, outputs: [String], includeJournal: Bool = false, outputDirectory: String? = nil) {
         self.range = range
         self.outputs = outputs
         self.includeJournal = includeJournal
@@ -22,7 +22,7 @@ public struct ReplayRequest: Sendable, Equatable {
     }
 
     /// `r-<from day>-<to day>-<hash of the whole request>`, e.g. `r-20261103-20261106-3fa2c1`.
-    public var id: String {
+    package var id: String {
         let key = "\(range.from.epochMilliseconds)|\(range.to.epochMilliseconds)|\(outputs.sorted().joined(separator: ","))|\(includeJournal)|\(outputDirectory ?? "")"
         let last = Timestamp(epochMilliseconds: range.to.epochMilliseconds - 1).utcDate
         func compact(_ day: CivilDate) -> String { day.description.filter { $0 != "-" } }
@@ -31,19 +31,19 @@ public struct ReplayRequest: Sendable, Equatable {
 }
 
 /// Where a job stands.
-public enum ReplayState: String, Sendable, Equatable {
+package enum ReplayState: String, Sendable, Equatable {
     case running, done, cancelled, failed
 }
 
 /// A replay job's record: its request, state and counters, stored in the job's own journal
 /// (`state.dir/replays/<id>/journal.sqlite`), never in the live one.
-public struct ReplayJobRecord: Sendable, Equatable {
-    public var id: String
-    public var request: ReplayRequest
-    public var state: ReplayState
-    public var created: Timestamp
-    public var finished: Timestamp?
-    public var lastError: String?
+package struct ReplayJobRecord: Sendable, Equatable {
+    package var id: String
+    package var request: ReplayRequest
+    package var state: ReplayState
+    package var created: Timestamp
+    package var finished: Timestamp?
+    package var lastError: String?
 
     /// The stored form.
     func encoded() -> [UInt8] {
@@ -107,17 +107,17 @@ public struct ReplayJobRecord: Sendable, Equatable {
 }
 
 /// One day of a job: fetched (its events are in the job's journal), how many, with how many requests.
-public struct ReplayDay: Sendable, Equatable {
-    public var day: CivilDate
-    public var fetched: Bool
-    public var events: Int
-    public var requests: Int
+package struct ReplayDay: Sendable, Equatable {
+    package var day: CivilDate
+    package var fetched: Bool
+    package var events: Int
+    package var requests: Int
     /// Every file output holds the day (in complete files).
-    public var written: Bool
+    package var written: Bool
     /// Network outputs that received the day (at least once).
-    public var sent: [String]
+    package var sent: [String]
 
-    public init(day: CivilDate, fetched: Bool = false, events: Int = 0, requests: Int = 0, written: Bool = false, sent: [String] = []) {
+    package init(day: CivilDate, fetched: Bool = false, events: Int = 0, requests: Int = 0, written: Bool = false, sent: [String] = []) {
         self.day = day
         self.fetched = fetched
         self.events = events
@@ -158,8 +158,8 @@ public struct ReplayDay: Sendable, Equatable {
 }
 
 /// The files of replay jobs under `state.dir/replays/`: where a job lives, which jobs exist.
-public enum ReplayJobs {
-    public static func directory(stateDir: String, id: String) -> String {
+package enum ReplayJobs {
+    package static func directory(stateDir: String, id: String) -> String {
         (stateDir as NSString).appendingPathComponent("replays/" + id)
     }
 
@@ -169,7 +169,7 @@ public enum ReplayJobs {
     static let jobSource = SourceID(rawValue: "replay-job")
 
     /// Every job in `stateDir` with its days, newest first (read beside running jobs).
-    public static func list(stateDir: String) async -> [(record: ReplayJobRecord, days: [ReplayDay])] {
+    package static func list(stateDir: String) async -> [(record: ReplayJobRecord, days: [ReplayDay])] {
         let root = (stateDir as NSString).appendingPathComponent("replays")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var jobs: [(ReplayJobRecord, [ReplayDay])] = []
@@ -193,7 +193,7 @@ public enum ReplayJobs {
     /// marked cancelled when it is next looked at. False when there is no such job. A job just
     /// started has its directory before its journal (the runner opens that when it begins), and
     /// can be cancelled already.
-    public static func cancel(stateDir: String, id: String) -> Bool {
+    package static func cancel(stateDir: String, id: String) -> Bool {
         let directory = directory(stateDir: stateDir, id: id)
         var isDirectory: ObjCBool = false
         guard Journal.exists(inDirectory: directory)
@@ -204,7 +204,7 @@ public enum ReplayJobs {
 
 extension ReplayJobs {
     /// One line per job and what it has done: `r-…  running  3/10 days, 41250 events  2026-11-03 – 2026-11-13`.
-    public static func lines(_ jobs: [(record: ReplayJobRecord, days: [ReplayDay])]) -> [String] {
+    package static func lines(_ jobs: [(record: ReplayJobRecord, days: [ReplayDay])]) -> [String] {
         jobs.map { job in
             let done = job.days.filter(\.written).count
             let events = job.days.reduce(0) { $0 + $1.events }

@@ -4,9 +4,9 @@ import Outputs
 
 /// One output a replay writes to: its encoder and framer, and either files (a new set per day,
 /// each visible only once complete) or a network sink.
-public struct ReplayOutput: Sendable {
+package struct ReplayOutput: Sendable {
     /// Where a replayed day goes.
-    public enum Destination: Sendable {
+    package enum Destination: Sendable {
         /// One file per day, `<directory>/twilio-replay-<yyyyMMdd>-<seq><suffix>`, gzip-compressed at
         /// `gzipLevel` (plain when nil, as the live output writes them).
         case files(directory: String, suffix: String, gzipLevel: Int?, permissions: FilePermissions)
@@ -14,12 +14,12 @@ public struct ReplayOutput: Sendable {
         case network(makeSink: @Sendable () throws -> any RecordSink)
     }
 
-    public var name: String
-    public var encoder: any EventEncoder
-    public var framer: any RecordFramer
-    public var destination: Destination
+    package var name: String
+    package var encoder: any EventEncoder
+    package var framer: any RecordFramer
+    package var destination: Destination
 
-    public init(name: String, encoder: any EventEncoder, framer: any RecordFramer, destination: Destination) {
+    package init(name: String, encoder: any EventEncoder, framer: any RecordFramer, destination: Destination) {
         self.name = name
         self.encoder = encoder
         self.framer = framer
@@ -28,22 +28,22 @@ public struct ReplayOutput: Sendable {
 }
 
 /// How a replay runs.
-public struct ReplaySettings: Sendable {
-    public var stateDir: String
-    public var pageSize: Int
+package struct ReplaySettings: Sendable {
+    package var stateDir: String
+    package var pageSize: Int
     /// Days fetched at once, at most (halved on every 429, then grown back).
-    public var concurrency: Int
-    public var retry: Backoff
-    public var clock: WallClock
+    package var concurrency: Int
+    package var retry: Backoff
+    package var clock: WallClock
 
     /// Ten days at once. Pages of one day follow each other (each `next_page_url` comes with the
     /// page before), so days are what runs in parallel: ten cover a ten-day replay in one round
     /// and a month in three. Twilio answers a 1000-event page in a few hundred milliseconds, so
     /// ten pages in flight bring about 30,000 events a second — what two cores can encode and
     /// compress — and stay far below Twilio's per-account concurrency limit; a 429 halves it.
-    public static let defaultConcurrency = 10
+    package static let defaultConcurrency = 10
 
-    public init(stateDir: String, pageSize: Int, concurrency: Int = ReplaySettings.defaultConcurrency, retry: Backoff,
+    package init(stateDir: String, pageSize: Int, concurrency: Int = ReplaySettings.defaultConcurrency, retry: Backoff,
                 clock: WallClock = .system) {
         self.stateDir = stateDir
         self.pageSize = pageSize
@@ -54,7 +54,7 @@ public struct ReplaySettings: Sendable {
 
     /// Pages and retries as `monitor`, the source the replay re-pulls, is configured (its
     /// defaults included: they are the configuration model's, not repeated here).
-    public init(stateDir: String, monitor: MonitorSourceConfig, concurrency: Int = ReplaySettings.defaultConcurrency,
+    package init(stateDir: String, monitor: MonitorSourceConfig, concurrency: Int = ReplaySettings.defaultConcurrency,
                 clock: WallClock = .system) {
         self.init(stateDir: stateDir, pageSize: monitor.pageSize, concurrency: concurrency, retry: monitor.retry.backoff, clock: clock)
     }

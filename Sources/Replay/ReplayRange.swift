@@ -3,17 +3,17 @@ import ForwarderCore
 /// The time range of a replay, `[from, to)`: `YYYY-MM-DD` names whole UTC days (`--to` inclusive),
 /// an RFC 3339 instant is exact. Fetched day by day (the Monitor API filters by whole days) and cut
 /// locally to the range.
-public struct ReplayRange: Sendable, Equatable, CustomStringConvertible {
-    public var from: Timestamp
-    public var to: Timestamp
+package struct ReplayRange: Sendable, Equatable, CustomStringConvertible {
+    package var from: Timestamp
+    package var to: Timestamp
 
-    public init(from: Timestamp, to: Timestamp) {
+    package init(from: Timestamp, to: Timestamp) {
         self.from = from
         self.to = to
     }
 
     /// Parses and checks `--from`/`--to` at `now`; a range partly in the future ends at `now`.
-    public static func parse(from: String, to: String, now: Timestamp) throws(ReplayRangeError) -> ReplayRange {
+    package static func parse(from: String, to: String, now: Timestamp) throws(ReplayRangeError) -> ReplayRange {
         guard let start = bound(from, name: "--from", endOfDay: false) else {
             throw ReplayRangeError("--from \(from) is not a date (YYYY-MM-DD) or an RFC 3339 time such as 2026-11-03T10:00:00Z.")
         }
@@ -39,7 +39,7 @@ public struct ReplayRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The UTC days the range touches, oldest first.
-    public var days: [CivilDate] {
+    package var days: [CivilDate] {
         var days: [CivilDate] = []
         var day = from.utcDate
         while day.startOfDay < to {
@@ -50,21 +50,21 @@ public struct ReplayRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The part of `day` inside the range, `[start, end)`.
-    public func window(of day: CivilDate) -> (start: Timestamp, end: Timestamp) {
+    package func window(of day: CivilDate) -> (start: Timestamp, end: Timestamp) {
         (max(from, day.startOfDay), min(to, day.next.startOfDay))
     }
 
     /// Whether the range reaches further back than Twilio keeps Monitor events (30 days; 13 months
     /// on some editions): what the API no longer has cannot be replayed.
-    public func olderThanRetention(now: Timestamp) -> Bool {
+    package func olderThanRetention(now: Timestamp) -> Bool {
         from < now.subtracting(.seconds(30 * 86_400))
     }
 
-    public var description: String { "\(from.rfc3339) – \(to.rfc3339)" }
+    package var description: String { "\(from.rfc3339) – \(to.rfc3339)" }
 }
 
 /// A replay range a user cannot mean: one sentence naming the option at fault.
-public struct ReplayRangeError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ReplayRangeError: Error, CustomStringConvertible, Sendable, Equatable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

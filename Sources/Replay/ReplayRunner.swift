@@ -11,9 +11,9 @@ import Outputs
 /// through the outputs' encoders into the replay target, and records every step, so running the
 /// same request again — also after `kill -9` — continues where it stopped. Memory stays at a page
 /// per day in flight, whatever the range.
-public final class ReplayRunner: Sendable {
-    public let request: ReplayRequest
-    public var id: String { request.id }
+package final class ReplayRunner: Sendable {
+    package let request: ReplayRequest
+    package var id: String { request.id }
     let outputs: [ReplayOutput]
     let client: MonitorClient
     let settings: ReplaySettings
@@ -24,7 +24,7 @@ public final class ReplayRunner: Sendable {
     /// Hears each completed day (for the log line without a TTY).
     let onDay: @Sendable (CivilDate, Int, ReplayProgress) async -> Void
 
-    public init(request: ReplayRequest, outputs: [ReplayOutput], client: MonitorClient, settings: ReplaySettings, logger: Logger,
+    package init(request: ReplayRequest, outputs: [ReplayOutput], client: MonitorClient, settings: ReplaySettings, logger: Logger,
                 onDay: @escaping @Sendable (CivilDate, Int, ReplayProgress) async -> Void = { _, _, _ in }) {
         self.request = request
         self.outputs = outputs
@@ -38,14 +38,14 @@ public final class ReplayRunner: Sendable {
     }
 
     /// The job's progress now.
-    public func progress() async -> ReplayProgress {
+    package func progress() async -> ReplayProgress {
         await state.progress
     }
 
     /// Runs (or resumes) the job to its end; returns the final progress. Throws `ReplayCancelled`
     /// when cancelled, or the error that stopped it (recorded in the job).
     @discardableResult
-    public func run() async throws -> ReplayProgress {
+    package func run() async throws -> ReplayProgress {
         try StateDirectory.makePrivateDirectory(directory)
         let lock = try ReplayLock(directory: directory, id: id)
         defer { lock.release() }
@@ -72,7 +72,7 @@ public final class ReplayRunner: Sendable {
 
     /// Starting the same request again continues it, a cancelled one included: the commands
     /// that start a job call this first (a job resumed after a restart does not).
-    public func clearCancellation() {
+    package func clearCancellation() {
         try? FileManager.default.removeItem(atPath: ReplayJobs.cancelMarker(directory))
     }
 

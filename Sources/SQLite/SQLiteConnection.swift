@@ -1,24 +1,24 @@
 import CSQLite
 
 /// One SQLite database connection; not thread-safe, meant to be owned by a single actor.
-public final class SQLiteConnection {
+package final class SQLiteConnection {
     /// How to open the database file.
-    public struct OpenOptions: OptionSet, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+    package struct OpenOptions: OptionSet, Sendable {
+        package let rawValue: Int32
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
-        public static let readOnly = OpenOptions(rawValue: SQLITE_OPEN_READONLY)
-        public static let readWrite = OpenOptions(rawValue: SQLITE_OPEN_READWRITE)
-        public static let create = OpenOptions(rawValue: SQLITE_OPEN_CREATE)
+        package static let readOnly = OpenOptions(rawValue: SQLITE_OPEN_READONLY)
+        package static let readWrite = OpenOptions(rawValue: SQLITE_OPEN_READWRITE)
+        package static let create = OpenOptions(rawValue: SQLITE_OPEN_CREATE)
     }
 
     /// The `BEGIN` flavour used by `transaction(_:_:)`.
-    public enum TransactionMode: Sendable {
+    package enum TransactionMode: Sendable {
         case deferred, immediate, exclusive
     }
 
     /// Values for `PRAGMA synchronous`.
-    public enum Synchronous: Sendable {
+    package enum Synchronous: Sendable {
         case off, normal, full
     }
 
@@ -26,7 +26,7 @@ public final class SQLiteConnection {
     private(set) var handle: OpaquePointer?
 
     /// Opens (or creates) the database at `path` and sets the busy timeout.
-    public init(
+    package init(
         path: String,
         options: OpenOptions = [.readWrite, .create],
         busyTimeoutMilliseconds: Int32 = 5000
@@ -55,21 +55,21 @@ public final class SQLiteConnection {
     }
 
     /// Closes the connection; idempotent. Statements still alive fail with SQLITE_MISUSE afterwards.
-    public func close() {
+    package func close() {
         guard let db = handle else { return }
         handle = nil
         sqlite3_close_v2(db)
     }
 
     /// Runs one or more `;`-separated statements, discarding any rows.
-    public func execute(_ sql: String) throws(SQLiteError) {
+    package func execute(_ sql: String) throws(SQLiteError) {
         let db = try openHandle(sql: sql)
         let rc = sqlite3_exec(db, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw SQLiteError(resultCode: rc, db: db, sql: sql) }
     }
 
     /// Compiles exactly one statement (trailing whitespace and comments are fine).
-    public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+    package func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         let db = try openHandle(sql: sql)
         var stmt: OpaquePointer?
         var extra: OpaquePointer?
@@ -95,7 +95,7 @@ public final class SQLiteConnection {
     }
 
     /// Runs `body` inside `BEGIN <mode>` ... `COMMIT`; rolls back and rethrows if `body` or COMMIT throws.
-    public func transaction<T>(_ mode: TransactionMode = .immediate, _ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ mode: TransactionMode = .immediate, _ body: () throws -> T) throws -> T {
         switch mode {
         case .deferred: try execute("BEGIN DEFERRED")
         case .immediate: try execute("BEGIN IMMEDIATE")
@@ -112,7 +112,7 @@ public final class SQLiteConnection {
     }
 
     /// `PRAGMA user_version`.
-    public var userVersion: Int32 {
+    package var userVersion: Int32 {
         get throws(SQLiteError) {
             let stmt = try prepare("PRAGMA user_version")
             guard try stmt.step() else { return 0 }
@@ -121,12 +121,12 @@ public final class SQLiteConnection {
     }
 
     /// Sets `PRAGMA user_version`.
-    public func setUserVersion(_ v: Int32) throws(SQLiteError) {
+    package func setUserVersion(_ v: Int32) throws(SQLiteError) {
         try execute("PRAGMA user_version = \(v)")
     }
 
     /// Switches to WAL journaling (throwing if SQLite refuses, e.g. for `:memory:`) and sets `synchronous`.
-    public func enableWAL(synchronous: Synchronous = .normal) throws(SQLiteError) {
+    package func enableWAL(synchronous: Synchronous = .normal) throws(SQLiteError) {
         let sql = "PRAGMA journal_mode = WAL"
         let stmt = try prepare(sql)
         let mode = try stmt.step() ? stmt.string(at: 0) ?? "" : ""
@@ -142,19 +142,19 @@ public final class SQLiteConnection {
     }
 
     /// Rows changed by the most recent INSERT, UPDATE or DELETE (`sqlite3_changes64`).
-    public var changes: Int {
+    package var changes: Int {
         guard let handle else { return 0 }
         return Int(sqlite3_changes64(handle))
     }
 
     /// Rowid of the most recent successful INSERT on this connection.
-    public var lastInsertRowID: Int64 {
+    package var lastInsertRowID: Int64 {
         guard let handle else { return 0 }
         return sqlite3_last_insert_rowid(handle)
     }
 
     /// Runs a WAL checkpoint: PASSIVE, or TRUNCATE (which also empties the -wal file).
-    public func checkpoint(truncate: Bool) throws(SQLiteError) {
+    package func checkpoint(truncate: Bool) throws(SQLiteError) {
         let db = try openHandle(sql: nil)
         let mode = truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE
         let rc = sqlite3_wal_checkpoint_v2(db, nil, mode, nil, nil)

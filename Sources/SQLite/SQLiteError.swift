@@ -1,17 +1,17 @@
 import CSQLite
 
 /// An error reported by SQLite: the result code, the connection's message and the SQL that failed.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+package struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// Primary result code (for example 19 for SQLITE_CONSTRAINT).
-    public var code: Int32
+    package var code: Int32
     /// Extended result code (for example 2067 for SQLITE_CONSTRAINT_UNIQUE); equals `code` when none.
-    public var extendedCode: Int32
+    package var extendedCode: Int32
     /// The connection's `sqlite3_errmsg` text (or `sqlite3_errstr` when no connection exists).
-    public var message: String
+    package var message: String
     /// The statement that failed, if any.
-    public var sql: String?
+    package var sql: String?
 
-    public init(code: Int32, extendedCode: Int32? = nil, message: String, sql: String? = nil) {
+    package init(code: Int32, extendedCode: Int32? = nil, message: String, sql: String? = nil) {
         self.code = code & 0xFF
         self.extendedCode = extendedCode ?? code
         self.message = message
@@ -30,16 +30,16 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     }
 
     /// SQLITE_BUSY or SQLITE_LOCKED: another connection (or statement) holds a conflicting lock.
-    public var isBusy: Bool {
+    package var isBusy: Bool {
         code == SQLITE_BUSY || code == SQLITE_LOCKED
     }
 
     /// SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, truncated or not a database.
-    public var isDamage: Bool {
+    package var isDamage: Bool {
         code == SQLITE_CORRUPT || code == SQLITE_NOTADB
     }
 
-    public var description: String {
+    package var description: String {
         let general = Self.codeText(code)
         var text = "SQLite error \(code) ("
         text += message.isEmpty || message == general ? general : "\(general): \(message)"

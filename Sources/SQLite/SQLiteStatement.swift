@@ -1,7 +1,7 @@
 import CSQLite
 
 /// A prepared statement; parameters are 1-based and columns 0-based, as in SQLite. Finalized on deinit.
-public final class SQLiteStatement {
+package final class SQLiteStatement {
     private let handle: OpaquePointer
     /// Keeps the connection (and so the `sqlite3 *`) alive while the statement exists.
     private let connection: SQLiteConnection
@@ -19,20 +19,20 @@ public final class SQLiteStatement {
 
     // MARK: Binding
 
-    public func bind(_ value: Int64, at index: Int32) throws(SQLiteError) {
+    package func bind(_ value: Int64, at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
-    public func bind(_ value: Int, at index: Int32) throws(SQLiteError) {
+    package func bind(_ value: Int, at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_int64(handle, index, Int64(value)))
     }
 
-    public func bind(_ value: Double, at index: Int32) throws(SQLiteError) {
+    package func bind(_ value: Double, at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_double(handle, index, value))
     }
 
     /// Binds UTF-8 text (embedded NULs included); nil binds NULL.
-    public func bind(_ value: String?, at index: Int32) throws(SQLiteError) {
+    package func bind(_ value: String?, at index: Int32) throws(SQLiteError) {
         guard var text = value else { return try bindNull(at: index) }
         let rc = text.withUTF8 { utf8 -> Int32 in
             // A nil base address would bind NULL, so point empty strings at a real (empty) C string.
@@ -47,14 +47,14 @@ public final class SQLiteStatement {
     }
 
     /// Binds a copy of `blob`; an empty buffer binds a zero-length blob, not NULL.
-    public func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws(SQLiteError) {
+    package func bind(blob: UnsafeRawBufferPointer, at index: Int32) throws(SQLiteError) {
         guard let base = blob.baseAddress, !blob.isEmpty else {
             return try check(sqlite3_bind_zeroblob(handle, index, 0))
         }
         try check(sqlite3_bind_blob64(handle, index, base, UInt64(blob.count), csqlite_transient()))
     }
 
-    public func bind(blob: [UInt8], at index: Int32) throws(SQLiteError) {
+    package func bind(blob: [UInt8], at index: Int32) throws(SQLiteError) {
         let rc = blob.withUnsafeBytes { bytes -> Int32 in
             guard let base = bytes.baseAddress, !bytes.isEmpty else {
                 return sqlite3_bind_zeroblob(handle, index, 0)
@@ -64,12 +64,12 @@ public final class SQLiteStatement {
         try check(rc)
     }
 
-    public func bindNull(at index: Int32) throws(SQLiteError) {
+    package func bindNull(at index: Int32) throws(SQLiteError) {
         try check(sqlite3_bind_null(handle, index))
     }
 
     /// Binds `values` to parameters 1...n; the count must match the statement's parameter count.
-    public func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
+    package func bind(_ values: [SQLiteValue]) throws(SQLiteError) {
         let expected = sqlite3_bind_parameter_count(handle)
         guard values.count == Int(expected) else {
             throw SQLiteError(
@@ -92,7 +92,7 @@ public final class SQLiteStatement {
     // MARK: Execution
 
     /// Advances to the next row: true when a row is available, false when done. Resets itself on error.
-    public func step() throws(SQLiteError) -> Bool {
+    package func step() throws(SQLiteError) -> Bool {
         let db = try connection.openHandle(sql: sql)
         let rc = sqlite3_step(handle)
         switch rc {
@@ -106,16 +106,16 @@ public final class SQLiteStatement {
     }
 
     /// `sqlite3_reset`: rewinds the statement (releasing its read snapshot) but keeps bindings.
-    public func reset() {
+    package func reset() {
         sqlite3_reset(handle)
     }
 
-    public func clearBindings() {
+    package func clearBindings() {
         sqlite3_clear_bindings(handle)
     }
 
     /// Resets, binds `values` (unless empty: existing bindings are kept), steps to completion and resets.
-    public func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
+    package func run(_ values: [SQLiteValue] = []) throws(SQLiteError) {
         sqlite3_reset(handle)
         if !values.isEmpty { try bind(values) }
         defer { sqlite3_reset(handle) }
@@ -124,24 +124,24 @@ public final class SQLiteStatement {
 
     // MARK: Columns
 
-    public var columnCount: Int32 {
+    package var columnCount: Int32 {
         sqlite3_column_count(handle)
     }
 
-    public func isNull(at column: Int32) -> Bool {
+    package func isNull(at column: Int32) -> Bool {
         sqlite3_column_type(handle, column) == SQLITE_NULL
     }
 
-    public func int64(at column: Int32) -> Int64 {
+    package func int64(at column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
 
-    public func double(at column: Int32) -> Double {
+    package func double(at column: Int32) -> Double {
         sqlite3_column_double(handle, column)
     }
 
     /// The column as UTF-8 text (length from `sqlite3_column_bytes`, so embedded NULs survive); nil for NULL.
-    public func string(at column: Int32) -> String? {
+    package func string(at column: Int32) -> String? {
         guard sqlite3_column_type(handle, column) != SQLITE_NULL,
               let text = sqlite3_column_text(handle, column)
         else { return nil }
@@ -150,12 +150,12 @@ public final class SQLiteStatement {
     }
 
     /// A copy of the column's bytes; [] for NULL or an empty blob.
-    public func blob(at column: Int32) -> [UInt8] {
+    package func blob(at column: Int32) -> [UInt8] {
         withBlob(at: column) { Array($0) }
     }
 
     /// A zero-copy view of the column's bytes, valid only inside `body`.
-    public func withBlob<R>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withBlob<R>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         guard let bytes = sqlite3_column_blob(handle, column) else {
             return try body(UnsafeRawBufferPointer(start: nil, count: 0))
         }
@@ -163,7 +163,7 @@ public final class SQLiteStatement {
         return try body(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
-    public func value(at column: Int32) -> SQLiteValue {
+    package func value(at column: Int32) -> SQLiteValue {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_INTEGER: .integer(int64(at: column))
         case SQLITE_FLOAT: .real(double(at: column))

@@ -1,5 +1,5 @@
 /// One SQLite value, as bound to a parameter or read from a column.
-public enum SQLiteValue: Sendable, Equatable {
+package enum SQLiteValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case real(Double)

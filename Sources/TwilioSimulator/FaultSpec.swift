@@ -1,5 +1,5 @@
 /// One kind of fault the simulator can inject into a `/v1/` response.
-public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
+package enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
     /// 429 with code 20429, with `Retry-After: 1` half of the time.
     case tooManyRequests = "429"
     /// 429 with code 20429 and always `Retry-After: 1`.
@@ -23,7 +23,7 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
 
     /// The kinds a plain rate such as `0.1` is spread over: what an overloaded or flaky front
     /// end does to any request.
-    public static let spreadByPlainRate: [FaultKind] = [.tooManyRequests, .internalError, .unavailable, .slow, .reset, .truncate]
+    package static let spreadByPlainRate: [FaultKind] = [.tooManyRequests, .internalError, .unavailable, .slow, .reset, .truncate]
 }
 
 /// Which faults to inject and how often (each a probability per request; they add up).
@@ -31,19 +31,19 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
 /// Parsed from `"0.1"` (a total rate split evenly across 429, 500, 503, slow, reset and
 /// truncate) or from a list such as `"429=0.05,500=0.03,503=0.01,slow=0.01,reset=0.02,truncate=0.01"`,
 /// which may also name `429+retry-after`, `429-retry-after` and `page404`.
-public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
+package struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
     /// No faults.
-    public static let none = FaultSpec(rates: [:])
+    package static let none = FaultSpec(rates: [:])
 
     /// Probability per request of each kind; kinds not present are never injected.
-    public var rates: [FaultKind: Double]
+    package var rates: [FaultKind: Double]
 
-    public init(rates: [FaultKind: Double]) {
+    package init(rates: [FaultKind: Double]) {
         self.rates = rates
     }
 
     /// Parses the `--faults` syntax; the error names the part that could not be used.
-    public init(parsing text: String) throws(SimulatorConfigurationError) {
+    package init(parsing text: String) throws(SimulatorConfigurationError) {
         let trimmed = text.trimmingSpaces()
         if trimmed.isEmpty || trimmed == "none" {
             self = .none
@@ -97,9 +97,9 @@ public struct FaultSpec: Sendable, Equatable, CustomStringConvertible {
 
     /// Sum of the rates that apply to any request: the probability that a request without a
     /// `PageToken` gets some fault.
-    public var totalRate: Double { rates.filter { $0.key != .pageNotFound }.values.reduce(0, +) }
+    package var totalRate: Double { rates.filter { $0.key != .pageNotFound }.values.reduce(0, +) }
 
-    public var description: String {
+    package var description: String {
         if rates.isEmpty { return "none" }
         return FaultKind.allCases.compactMap { kind in rates[kind].map { "\(kind.rawValue)=\($0)" } }
             .joined(separator: ",")

@@ -3,17 +3,17 @@ import Synchronization
 
 /// How long every API answer takes, like a real Twilio page (a few hundred milliseconds): a mean
 /// and a uniform jitter around it, parsed from `200ms±50ms` (or `200ms+-50ms`, or `200ms`).
-public struct ResponseLatency: Sendable, Equatable, CustomStringConvertible {
-    public var mean: Duration
-    public var jitter: Duration
+package struct ResponseLatency: Sendable, Equatable, CustomStringConvertible {
+    package var mean: Duration
+    package var jitter: Duration
 
-    public init(mean: Duration, jitter: Duration = .zero) {
+    package init(mean: Duration, jitter: Duration = .zero) {
         self.mean = mean
         self.jitter = min(jitter, mean)
     }
 
     /// Parses `200ms±50ms`; the error names the part that could not be used.
-    public init(parsing text: String) throws(SimulatorConfigurationError) {
+    package init(parsing text: String) throws(SimulatorConfigurationError) {
         let trimmed = text.trimmingSpaces()
         let separator = trimmed.range(of: "±") ?? trimmed.range(of: "+-")
         let meanText = separator.map { String(trimmed[..<$0.lowerBound]) } ?? trimmed
@@ -36,7 +36,7 @@ public struct ResponseLatency: Sendable, Equatable, CustomStringConvertible {
         mean - jitter + jitter * (2 * unit)
     }
 
-    public var description: String {
+    package var description: String {
         jitter == .zero ? "\(mean)" : "\(mean) ± \(jitter)"
     }
 

@@ -4,89 +4,89 @@ import Foundation
 ///
 /// `.day` is what Twilio's published page documents (the time of day is ignored: whole UTC
 /// days); `.second` is what the OpenAPI spec's `date-time` typing would mean (exact instants).
-public enum FilterPrecision: String, Sendable, CaseIterable {
+package enum FilterPrecision: String, Sendable, CaseIterable {
     case day
     case second
 }
 
 /// A user name and password for HTTP Basic authentication.
-public struct BasicAuthCredentials: Sendable, Equatable {
-    public var user: String
-    public var password: String
+package struct BasicAuthCredentials: Sendable, Equatable {
+    package var user: String
+    package var password: String
 
-    public init(user: String, password: String) {
+    package init(user: String, password: String) {
         self.user = user
         self.password = password
     }
 }
 
 /// A configuration value the simulator cannot use, named with the value at fault.
-public struct SimulatorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
+package struct SimulatorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
 
-    public init(_ message: String) {
+    package init(_ message: String) {
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Everything that shapes one simulator run. Defaults match `siem-forwarder simulate`.
-public struct SimulatorConfiguration: Sendable {
+package struct SimulatorConfiguration: Sendable {
     /// Address to bind; the simulator only ever listens on what it is given here.
-    public var host = "127.0.0.1"
+    package var host = "127.0.0.1"
     /// Port to bind; 0 picks an ephemeral port (read it back from ``TwilioSimulator/port``).
-    public var port = 0
+    package var port = 0
     /// Seed for everything generated: sids, types, actors, IPs, event data, faults, CloudEvents.
-    public var seed: UInt64 = 1
+    package var seed: UInt64 = 1
     /// Days of Monitor history ending at the simulator's start (or ``historyEnd``).
-    public var historyDays = 3
+    package var historyDays = 3
     /// History events per day.
-    public var historyEventsPerDay = 1000
+    package var historyEventsPerDay = 1000
     /// When the history ends; `nil` means the moment the simulator starts. Fixing it makes
     /// the history's timestamps deterministic too, not only its sids and contents.
-    public var historyEnd: Date? = nil
+    package var historyEnd: Date? = nil
     /// Live Monitor events generated per minute (randomised spacing); 0 = none.
-    public var eventsPerMinute: Double = 60
+    package var eventsPerMinute: Double = 60
     /// How `StartDate` / `EndDate` are interpreted.
-    public var filterPrecision: FilterPrecision = .day
+    package var filterPrecision: FilterPrecision = .day
     /// The account every event belongs to, and an accepted Basic-auth user name.
-    public var accountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    package var accountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
     /// The Basic-auth password for the account sid or any `SK…` key.
-    public var authToken = "simulator-auth-token"
+    package var authToken = "simulator-auth-token"
     /// Faults injected into `/v1/` responses (``TwilioSimulator/setFaults(_:)`` changes them while running).
-    public var faults: FaultSpec = .none
+    package var faults: FaultSpec = .none
     /// How far the simulator's clock runs ahead of the host's (negative: behind): event dates,
     /// visibility and the "now" of every listing follow it, as Twilio's follow Twilio's clock,
     /// so a forwarder on this host sees a clock skew. ``TwilioSimulator/setClockOffset(_:)``
     /// changes it while running.
-    public var clockOffset: Duration = .zero
+    package var clockOffset: Duration = .zero
     /// Share of generated events that reuse the previous event's timestamp (live events: when
     /// the previous one is of the same second).
-    public var sameTimestampFraction = 0.15
+    package var sameTimestampFraction = 0.15
     /// Share of live events that become visible only some time after their `event_date`.
-    public var lateVisibleFraction = 0.05
+    package var lateVisibleFraction = 0.05
     /// Upper bound of that visibility delay, counted from the `event_date`. Every other event is
     /// visible within 1 s of its `event_date` (dates have whole seconds), so a poller's
     /// lookback must exceed the larger of the two.
-    public var maxVisibilityDelay: Duration = .seconds(20)
+    package var maxVisibilityDelay: Duration = .seconds(20)
     /// How long a `slow` fault delays an otherwise correct answer.
-    public var slowResponseDelay: Duration = .seconds(2)
+    package var slowResponseDelay: Duration = .seconds(2)
     /// How long every `/v1/` answer takes (`--latency 200ms±50ms`); nil answers at once.
-    public var latency: ResponseLatency? = nil
+    package var latency: ResponseLatency? = nil
     /// More `/v1/` requests than this in flight at once are answered 429 with Twilio's 20429
     /// (`--max-concurrent-requests`); nil: no limit.
-    public var maxConcurrentRequests: Int? = nil
+    package var maxConcurrentRequests: Int? = nil
     /// Where Event Streams deliveries are POSTed; `nil` disables the sender. May carry `user:pass@`.
-    public var webhookURL: String? = nil
+    package var webhookURL: String? = nil
     /// CloudEvents generated per minute for the webhook; 0 = only ``TwilioSimulator/sendDelivery(events:batched:)``.
-    public var webhookEventsPerMinute: Double = 60
+    package var webhookEventsPerMinute: Double = 60
     /// Token that signs deliveries (`X-Twilio-Signature`); `nil` uses ``authToken``.
-    public var webhookAuthToken: String? = nil
+    package var webhookAuthToken: String? = nil
     /// Basic credentials sent with every delivery; credentials in ``webhookURL`` take precedence.
-    public var webhookBasicAuth: BasicAuthCredentials? = nil
+    package var webhookBasicAuth: BasicAuthCredentials? = nil
 
-    public init() {}
+    package init() {}
 
     /// Checks the values that would make the simulator misbehave; every problem in one error.
     func validate() throws(SimulatorConfigurationError) {

@@ -5,45 +5,45 @@ import Foundation
 extension TwilioSimulator {
     // MARK: Monitor control
 
-    public func pauseLiveEvents() async { monitor.pauseLive() }
-    public func resumeLiveEvents() async { monitor.resumeLive() }
+    package func pauseLiveEvents() async { monitor.pauseLive() }
+    package func resumeLiveEvents() async { monitor.resumeLive() }
 
     /// Replaces the injected faults from the next `/v1/` request on (``FaultSpec/none`` clears them).
-    public func setFaults(_ faults: FaultSpec) async { monitor.setFaults(faults) }
+    package func setFaults(_ faults: FaultSpec) async { monitor.setFaults(faults) }
 
     /// The faults injected now.
-    public func faults() async -> FaultSpec { monitor.faults }
+    package func faults() async -> FaultSpec { monitor.faults }
 
     /// Revokes the credentials: until ``restoreCredentials()``, every `/v1/` request answers 401
     /// with Twilio's error 20003, whatever it sends (a key deleted or rotated mid-run).
-    public func revokeCredentials() async { monitor.setCredentialsRevoked(true) }
+    package func revokeCredentials() async { monitor.setCredentialsRevoked(true) }
 
     /// Accepts the configured credentials again.
-    public func restoreCredentials() async { monitor.setCredentialsRevoked(false) }
+    package func restoreCredentials() async { monitor.setCredentialsRevoked(false) }
 
     /// Moves the simulator's clock to `offset` ahead of the host's (negative: behind), from now
     /// on: new events are dated by it, and visibility and listings use it. Moving it back hides
     /// the events it has not reached yet (``waitUntilAllVisible()`` then waits for them) and
     /// dates new events before ones already served, as a step of Twilio's clock would.
-    public func setClockOffset(_ offset: Duration) async { monitor.setClockOffset(offset) }
+    package func setClockOffset(_ offset: Duration) async { monitor.setClockOffset(offset) }
 
     /// How far the simulator's clock runs ahead of the host's now.
-    public func clockOffset() async -> Duration { monitor.clock.offset }
+    package func clockOffset() async -> Duration { monitor.clock.offset }
 
     /// The simulator's "now" (the host's clock plus ``clockOffset()``).
-    public func now() async -> Date {
+    package func now() async -> Date {
         Date(timeIntervalSince1970: Double(monitor.clock.nowMs()) / 1000)
     }
 
     /// `count` new events at "now", visible at once (the first two share a timestamp); their sids.
-    public func addEvents(count: Int) async -> [String] {
+    package func addEvents(count: Int) async -> [String] {
         monitor.addEvents(count: count, nowMs: monitor.clock.nowMs()).map { $0.string(prefix: "AE") }
     }
 
     /// Returns once no generated Monitor event is still waiting to become visible. Sleeps until
     /// the latest pending visibility time, not in fixed steps. Pause live events first, or new
     /// late events can keep it waiting.
-    public func waitUntilAllVisible() async {
+    package func waitUntilAllVisible() async {
         while !Task.isCancelled {
             let now = monitor.clock.nowMs()
             let visibility = monitor.visibility(nowMs: now)
@@ -53,7 +53,7 @@ extension TwilioSimulator {
     }
 
     /// Sids of every Monitor event visible now.
-    public func groundTruthIDs() async -> Set<String> {
+    package func groundTruthIDs() async -> Set<String> {
         var ids = Set<String>()
         forEachVisibleChunk { chunk in
             for record in chunk { ids.insert(record.sid.string(prefix: "AE")) }
@@ -63,7 +63,7 @@ extension TwilioSimulator {
 
     /// When each Monitor event visible now became visible (epoch milliseconds), by sid: the
     /// moment from which a latency is measured.
-    public func visibilityTimes() async -> [String: Int64] {
+    package func visibilityTimes() async -> [String: Int64] {
         var times: [String: Int64] = [:]
         forEachVisibleChunk { chunk in
             for record in chunk { times[record.sid.string(prefix: "AE")] = record.visibleAtMs }
@@ -72,7 +72,7 @@ extension TwilioSimulator {
     }
 
     /// Exactly what `GET /simulator/events` returns: one JSON object per element, newest first.
-    public func groundTruthLines() async -> [String] {
+    package func groundTruthLines() async -> [String] {
         let json = EventJSON(catalog: monitor.catalog, baseURL: baseURL)
         var lines: [String] = []
         forEachVisibleChunk { chunk in
@@ -92,12 +92,12 @@ extension TwilioSimulator {
         }
     }
 
-    public func stats() async -> SimulatorStats {
+    package func stats() async -> SimulatorStats {
         TwilioSimulator.makeStats(monitor: monitor, ledger: ledger, eventsAPI: eventsAPI)
     }
 
     /// Zeroes the Monitor request and fault counters.
-    public func resetRequestCounters() async {
+    package func resetRequestCounters() async {
         monitor.resetCounters()
     }
 
@@ -122,28 +122,28 @@ extension TwilioSimulator {
     // MARK: Event Streams control
 
     /// Pauses the background delivery generator (explicit ``sendDelivery(events:batched:)`` still sends).
-    public func pauseDeliveries() async { streams.gate.pause() }
-    public func resumeDeliveries() async { streams.gate.resume() }
+    package func pauseDeliveries() async { streams.gate.pause() }
+    package func resumeDeliveries() async { streams.gate.resume() }
 
     /// Every CloudEvent generated so far, with the outcome of the delivery that carried it.
-    public func deliveries() async -> [SimulatedDelivery] { ledger.snapshot() }
+    package func deliveries() async -> [SimulatedDelivery] { ledger.snapshot() }
 
     /// Returns once no delivery is pending or waiting to retry.
-    public func waitUntilDeliveriesSettled() async { await ledger.waitUntilSettled() }
+    package func waitUntilDeliveriesSettled() async { await ledger.waitUntilSettled() }
 
     /// Enqueues a delivery now: `events` CloudEvents in one JSON array when `batched`, otherwise
     /// that many single-object deliveries, to the ``SimulatorConfiguration/webhookURL`` while no
     /// subscription exists; once one does, each active sink gets the events of its subscribed
     /// types (batched or not as the sink says) and the rest are not sent. Without a webhook URL
     /// and without subscriptions it does nothing.
-    public func sendDelivery(events: Int, batched: Bool) async {
+    package func sendDelivery(events: Int, batched: Bool) async {
         let routing = streams.routing()
         guard routing.hasTargets else { return }
         streams.enqueue(ledger.makeDeliveries(events: events, batched: batched, nowMs: monitor.clock.nowMs(), routing: routing))
     }
 
     /// The Events API's sinks and subscriptions now.
-    public func eventStreamsSetup() async -> SimulatedEventStreamsSetup {
+    package func eventStreamsSetup() async -> SimulatedEventStreamsSetup {
         eventsAPI.read { store in
             SimulatedEventStreamsSetup(
                 sinks: store.sinks.map { sink in

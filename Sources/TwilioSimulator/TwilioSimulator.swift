@@ -18,12 +18,12 @@ import Synchronization
 /// defer { Task { await simulator.stop() } }
 /// // GET \(simulator.baseURL)/v1/Events with Basic auth (account sid or SK…, auth token)
 /// ```
-public final class TwilioSimulator: Sendable {
+package final class TwilioSimulator: Sendable {
     /// `http://HOST:PORT` of the bound server.
-    public let baseURL: String
+    package let baseURL: String
     /// The bound port (also when 0 was asked for).
-    public let port: Int
-    public let configuration: SimulatorConfiguration
+    package let port: Int
+    package let configuration: SimulatorConfiguration
 
     let monitor: MonitorState
     let ledger: DeliveryLedger
@@ -60,7 +60,7 @@ public final class TwilioSimulator: Sendable {
     }
 
     /// Builds the history, binds the server and starts live generation and deliveries.
-    public static func start(
+    package static func start(
         _ configuration: SimulatorConfiguration, logger: Logger = Logger(label: "twilio-simulator")
     ) async throws -> TwilioSimulator {
         try configuration.validate()
@@ -168,7 +168,7 @@ public final class TwilioSimulator: Sendable {
 
     /// Stops the server, live generation and deliveries (pending deliveries end unacknowledged).
     /// Idempotent; concurrent callers all return once everything has stopped.
-    public func stop() async {
+    package func stop() async {
         enum Step { case done, wait, stop(Task<Void, Never>?, ServiceGroup?, [Task<Void, Never>]) }
         let step = lifecycle.withLock { state -> Step in
             if state.stopped { return .done }
@@ -202,7 +202,7 @@ public final class TwilioSimulator: Sendable {
     }
 
     /// Serves until ``stop()`` is called or the calling task is cancelled (then stops gracefully).
-    public func run() async throws {
+    package func run() async throws {
         await withTaskCancellationHandler {
             await waitUntilStopped()
         } onCancel: {

@@ -1,27 +1,27 @@
 /// One ArcSight CEF record as `parseCEF` reads it: the seven header fields unescaped and the
 /// extension as a key → unescaped value dictionary.
-public struct CEFRecord: Equatable, Sendable {
+package struct CEFRecord: Equatable, Sendable {
     /// Whatever came before `CEF:` (an RFC 3164 syslog header such as `<132>Nov 20 08:15:00 host`),
     /// without the space that separates it; nil when the line starts with `CEF:`.
-    public var syslogHeader: String?
-    public var version: Int
-    public var deviceVendor: String
-    public var deviceProduct: String
-    public var deviceVersion: String
-    public var signatureID: String
-    public var name: String
+    package var syslogHeader: String?
+    package var version: Int
+    package var deviceVendor: String
+    package var deviceProduct: String
+    package var deviceVersion: String
+    package var signatureID: String
+    package var name: String
     /// The Severity header field as written (the forwarder writes 0–10).
-    public var severity: String
-    public var extensions: [String: String]
+    package var severity: String
+    package var extensions: [String: String]
     /// Extension keys in the order they were written.
-    public var extensionOrder: [String]
+    package var extensionOrder: [String]
 }
 
 /// Why a line is not a CEF record, with the byte offset (in the line's UTF-8) at fault.
-public struct CEFParseError: Error, CustomStringConvertible {
-    public var reason: String
-    public var offset: Int
-    public var description: String { "\(reason) at byte \(offset)" }
+package struct CEFParseError: Error, CustomStringConvertible {
+    package var reason: String
+    package var offset: Int
+    package var description: String { "\(reason) at byte \(offset)" }
 }
 
 /// Parses one CEF record (no framing, no trailing newline), strictly per the ArcSight CEF
@@ -31,7 +31,7 @@ public struct CEFParseError: Error, CustomStringConvertible {
 ///   `.`; a value runs up to the space before the next key; in values only `\\`, `\=`, `\n` and
 ///   `\r` are escapes, and an unescaped `=` always starts a new key;
 /// - raw CR or LF anywhere, an unknown escape, a duplicate key or invalid UTF-8 is an error.
-public func parseCEF(_ line: String) throws -> CEFRecord {
+package func parseCEF(_ line: String) throws -> CEFRecord {
     let bytes = Array(line.utf8)
     guard let start = find(Array("CEF:".utf8), in: bytes) else {
         throw CEFParseError(reason: "no \"CEF:\" in the line", offset: 0)

@@ -1,7 +1,7 @@
 /// What keeps `seen` from being exactly `expected` (each once, in that order), in one short
 /// sentence, or nil when it is: missing and duplicated items are counted and the first few named,
 /// so a failure never prints thousands of ids.
-public func exactlyOnceProblem<T: Hashable & Comparable>(_ seen: [T], expected: [T], ordered: Bool = true) -> String? {
+package func exactlyOnceProblem<T: Hashable & Comparable>(_ seen: [T], expected: [T], ordered: Bool = true) -> String? {
     if seen == expected { return nil }
     var counts: [T: Int] = [:]
     for item in seen { counts[item, default: 0] += 1 }

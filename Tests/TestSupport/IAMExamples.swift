@@ -1,8 +1,8 @@
 /// The four IAM examples of Twilio's Event Streams reference (event-streams-iam-ip-events.md),
 /// exactly as printed there: pretty-printed with spaces before the colons, no `time`, a timestamp
 /// in `datacontenttype`, all four sharing one `id` and `source`.
-public enum IAMExamples {
-    public static let blockedAPIKey = #"""
+package enum IAMExamples {
+    package static let blockedAPIKey = #"""
     {
       "specversion" : "1.0",
       "type" : "com.twilio.iam.ip.blocked",
@@ -23,7 +23,7 @@ public enum IAMExamples {
     }
     """#
 
-    public static let blockedAuthToken = #"""
+    package static let blockedAuthToken = #"""
     {
       "specversion" : "1.0",
       "type" : "com.twilio.iam.ip.blocked",
@@ -43,7 +43,7 @@ public enum IAMExamples {
     }
     """#
 
-    public static let dryRunAPIKey = #"""
+    package static let dryRunAPIKey = #"""
     {
       "specversion" : "1.0",
       "type" : "com.twilio.iam.ip.blocked.dryrun",
@@ -64,7 +64,7 @@ public enum IAMExamples {
     }
     """#
 
-    public static let dryRunAuthToken = #"""
+    package static let dryRunAuthToken = #"""
     {
       "specversion" : "1.0",
       "type" : "com.twilio.iam.ip.blocked.dryrun",
@@ -84,5 +84,5 @@ public enum IAMExamples {
     }
     """#
 
-    public static let all = [blockedAPIKey, blockedAuthToken, dryRunAPIKey, dryRunAuthToken]
+    package static let all = [blockedAPIKey, blockedAuthToken, dryRunAPIKey, dryRunAuthToken]
 }

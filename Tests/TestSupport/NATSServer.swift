@@ -2,24 +2,24 @@ import Foundation
 
 /// A real `nats-server` (Debian's package) with JetStream on 127.0.0.1 and an ephemeral port,
 /// its store in a temporary directory; optionally one node of a loopback cluster.
-public final class NATSServer: @unchecked Sendable {
+package final class NATSServer: @unchecked Sendable {
     /// Whether the tests that need nats-server can run here.
-    public static var available: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    package static var available: Bool { FileManager.default.isExecutableFile(atPath: binary) }
     /// Whether the NATS tests run: always in CI (which installs nats-server), else when installed.
-    public static var testsRun: Bool { available || ProcessInfo.processInfo.environment["CI"] != nil }
+    package static var testsRun: Bool { available || ProcessInfo.processInfo.environment["CI"] != nil }
     static let binary = "/usr/sbin/nats-server"
 
-    public let port: Int
-    public let clusterPort: Int
-    public let name: String
+    package let port: Int
+    package let clusterPort: Int
+    package let name: String
     let directory: String
     let routes: [Int]
     private var process: Process?
 
-    public var url: String { "nats://127.0.0.1:\(port)" }
+    package var url: String { "nats://127.0.0.1:\(port)" }
 
     /// A node; `routes` are the cluster ports of every node (its own included) for a cluster.
-    public init(name: String = "n1", directory: String, port: Int? = nil, clusterPort: Int? = nil, routes: [Int] = []) throws {
+    package init(name: String = "n1", directory: String, port: Int? = nil, clusterPort: Int? = nil, routes: [Int] = []) throws {
         self.name = name
         self.directory = directory
         self.port = try port ?? SyslogNG.freePort(datagram: false)
@@ -28,7 +28,7 @@ public final class NATSServer: @unchecked Sendable {
     }
 
     /// Starts the server and waits until it accepts connections.
-    public func start() async throws {
+    package func start() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var arguments = ["-a", "127.0.0.1", "-p", "\(port)", "-js", "-sd", directory + "/store", "-n", name]
         if !routes.isEmpty {
@@ -54,7 +54,7 @@ public final class NATSServer: @unchecked Sendable {
     }
 
     /// Stops the server (SIGKILL with `kill`, else SIGTERM) and waits for it to exit.
-    public func stop(kill: Bool = false) async {
+    package func stop(kill: Bool = false) async {
         guard let process, process.isRunning else { return }
         if kill { Foundation.kill(process.processIdentifier, SIGKILL) } else { process.terminate() }
         while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }

@@ -4,17 +4,17 @@ import ForwarderCore
 /// same sequence of choices.
 extension SeededRandom {
     /// A number in 0..<bound; `bound` must be positive.
-    public mutating func below(_ bound: Int) -> Int {
+    package mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))
     }
 
     /// True with a probability of `percent` in 100.
-    public mutating func percent(_ percent: Int) -> Bool {
+    package mutating func percent(_ percent: Int) -> Bool {
         below(100) < percent
     }
 
     /// One of `choices`, which must not be empty.
-    public mutating func pick<T>(_ choices: [T]) -> T {
+    package mutating func pick<T>(_ choices: [T]) -> T {
         choices[below(choices.count)]
     }
 }

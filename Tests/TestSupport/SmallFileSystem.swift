@@ -6,14 +6,14 @@ import Foundation
 /// A real, small file system (tmpfs) mounted for one test, for storage faults: it can be filled
 /// to the last byte, freed again, and remounted read-only and back. Mounting needs root; `mount`
 /// returns nil otherwise, and the test says it skipped.
-public final class SmallFileSystem: @unchecked Sendable {
-    public let path: String
+package final class SmallFileSystem: @unchecked Sendable {
+    package let path: String
     private let holder: TestDirectory
     private var mounted = true
     private let fillerPath: String
 
     /// Mounts a tmpfs of `bytes` (rounded up to pages), or nil when this process may not mount.
-    public static func mount(bytes: Int, _ name: String = #function) throws -> SmallFileSystem? {
+    package static func mount(bytes: Int, _ name: String = #function) throws -> SmallFileSystem? {
         guard geteuid() == 0 else { return nil }
         let holder = TestDirectory(name)
         let path = holder.path + "/fs"
@@ -33,14 +33,14 @@ public final class SmallFileSystem: @unchecked Sendable {
     }
 
     /// Bytes still free for an unprivileged write.
-    public var freeBytes: Int64 {
+    package var freeBytes: Int64 {
         var st = statvfs()
         guard statvfs(path, &st) == 0 else { return 0 }
         return Int64(st.f_bavail) * Int64(st.f_frsize)
     }
 
     /// Writes a filler file until the file system has no byte left (ENOSPC).
-    public func fill() throws {
+    package func fill() throws {
         let fd = open(fillerPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SmallFileSystemError("open \(fillerPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -60,17 +60,17 @@ public final class SmallFileSystem: @unchecked Sendable {
     }
 
     /// Removes the filler: the space is free again.
-    public func free() {
+    package func free() {
         unlink(fillerPath)
     }
 
     /// Remounts read-only (`true`) or read-write (`false`); files stay as they are.
-    public func remount(readOnly: Bool) throws {
+    package func remount(readOnly: Bool) throws {
         try Self.run("/bin/mount", "-o", readOnly ? "remount,ro" : "remount,rw", path)
     }
 
     /// Unmounts now (also done when the value goes away).
-    public func unmount() throws {
+    package func unmount() throws {
         guard mounted else { return }
         try Self.run("/bin/umount", path)
         mounted = false
@@ -93,8 +93,8 @@ public final class SmallFileSystem: @unchecked Sendable {
 }
 
 /// A small file system could not be mounted or changed.
-public struct SmallFileSystemError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public init(description: String) { self.description = description }
+package struct SmallFileSystemError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+    package init(description: String) { self.description = description }
 }

@@ -14,9 +14,9 @@ import Synchronization
 /// keeps it, so `stop()` then `start()` restarts the receiver on the same port. Readiness
 /// is syslog-ng's own "starting up" log line (printed once every listener is bound) and, for
 /// stream listeners, an accepted TCP connection; there are no fixed sleeps.
-public final class SyslogNG: Sendable {
+package final class SyslogNG: Sendable {
     /// What the receiver listens for.
-    public enum Listener: Sendable {
+    package enum Listener: Sendable {
         case udp
         /// Plain TCP; octet counting (RFC 6587 §3.4.1) when `octetCounting`, else LF-delimited.
         case tcp(octetCounting: Bool)
@@ -28,39 +28,39 @@ public final class SyslogNG: Sendable {
         /// requires one signed by that CA (`peer-verify(required-trusted)`).
         case tls(octetCounting: Bool, certFile: String, keyFile: String, clientCA: String? = nil)
 
-        public var isDatagram: Bool {
+        package var isDatagram: Bool {
             if case .udp = self { return true }
             return false
         }
     }
 
     /// One message as syslog-ng parsed it.
-    public struct Message: Sendable {
-        public var host: String?
-        public var program: String?
-        public var msgid: String?
-        public var message: String?
-        public var pri: Int?
-        public var facility: String?
-        public var severity: String?
+    package struct Message: Sendable {
+        package var host: String?
+        package var program: String?
+        package var msgid: String?
+        package var message: String?
+        package var pri: Int?
+        package var facility: String?
+        package var severity: String?
         /// RFC 5424 structured data: SD-ID → param name → value.
-        public var structuredData: [String: [String: String]]
+        package var structuredData: [String: [String: String]]
     }
 
     /// A start-up or shutdown failure, with syslog-ng's own log.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public static let binary = "/usr/sbin/syslog-ng"
-    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    package static let binary = "/usr/sbin/syslog-ng"
+    package static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binary) }
     /// Interop tests run where syslog-ng is installed, and always under CI (`CI` set), where a
     /// missing syslog-ng must fail them rather than skip them silently.
-    public static var interopTestsRun: Bool { isInstalled || ProcessInfo.processInfo.environment["CI"] != nil }
+    package static var interopTestsRun: Bool { isInstalled || ProcessInfo.processInfo.environment["CI"] != nil }
 
-    public let listener: Listener
-    public let directory: String
-    public var outputPath: String { directory + "/messages.ndjson" }
+    package let listener: Listener
+    package let directory: String
+    package var outputPath: String { directory + "/messages.ndjson" }
     private var logPath: String { directory + "/syslog-ng.log" }
     private struct Running {
         var port: Int?
@@ -72,7 +72,7 @@ public final class SyslogNG: Sendable {
 
     /// A receiver writing into `directory` (created if missing); `port` fixes the port instead of
     /// picking a free one.
-    public init(_ listener: Listener, directory: String, port: Int? = nil) {
+    package init(_ listener: Listener, directory: String, port: Int? = nil) {
         self.listener = listener
         self.directory = directory
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -86,12 +86,12 @@ public final class SyslogNG: Sendable {
     }
 
     /// The port syslog-ng listens on (known after the first `start()`, or given to `init`).
-    public var port: Int {
+    package var port: Int {
         running.withLock { $0.port ?? 0 }
     }
 
     /// Starts syslog-ng and returns once it accepts messages.
-    public func start(timeout: Duration = .seconds(20)) async throws {
+    package func start(timeout: Duration = .seconds(20)) async throws {
         let fixed = running.withLock { $0.port }
         var lastFailure: Failure?
         // A new port when syslog-ng cannot bind the one picked; the same port again, a little
@@ -112,7 +112,7 @@ public final class SyslogNG: Sendable {
     }
 
     /// Sends SIGTERM and waits for syslog-ng to exit (it flushes its destinations first).
-    public func stop(timeout: Duration = .seconds(15)) async throws {
+    package func stop(timeout: Duration = .seconds(15)) async throws {
         guard let process = running.withLock({ $0.process }) else { return }
         process.send(SIGTERM)
         let deadline = ContinuousClock.now + timeout
@@ -128,19 +128,19 @@ public final class SyslogNG: Sendable {
 
     /// Kills syslog-ng without letting it shut down (a crash): what sits unread in its socket
     /// buffers is lost and its peers see a reset.
-    public func kill() async throws {
+    package func kill() async throws {
         guard let process = running.withLock({ $0.process }) else { return }
         process.killNow()
         running.withLock { $0.process = nil }
     }
 
     /// Sends `signal` (SIGSTOP, SIGCONT) to the running syslog-ng.
-    public func send(_ signal: Int32) {
+    package func send(_ signal: Int32) {
         running.withLock { $0.process }?.send(signal)
     }
 
     /// Every message written so far, in file order.
-    public func messages() throws -> [Message] {
+    package func messages() throws -> [Message] {
         guard let data = FileManager.default.contents(atPath: outputPath) else { return [] }
         return try data.split(separator: UInt8(ascii: "\n")).map { line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
@@ -160,13 +160,13 @@ public final class SyslogNG: Sendable {
 
     /// Polls the output file until `count` messages are there or `timeout` passes; returns
     /// what is there.
-    public func waitForMessages(_ count: Int, timeout: Duration = .seconds(20)) async throws -> [Message] {
+    package func waitForMessages(_ count: Int, timeout: Duration = .seconds(20)) async throws -> [Message] {
         try await waitForMessages(timeout: timeout) { $0.count >= count }
     }
 
     /// Polls the output file until the messages satisfy `done` or `timeout` passes; returns what
     /// is there. Use it where duplicates are possible (at-least-once), so a count is not enough.
-    public func waitForMessages(timeout: Duration = .seconds(20), until done: ([Message]) -> Bool) async throws -> [Message] {
+    package func waitForMessages(timeout: Duration = .seconds(20), until done: ([Message]) -> Bool) async throws -> [Message] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let found = try messages()
@@ -176,14 +176,14 @@ public final class SyslogNG: Sendable {
     }
 
     /// Polls until the messages' SD `id` parameters (in `sdID`) cover `ids`, or `timeout` passes.
-    public func waitForMessages(covering ids: Set<String>, sdID: String = "twilio@32473", timeout: Duration = .seconds(30)) async throws -> [Message] {
+    package func waitForMessages(covering ids: Set<String>, sdID: String = "twilio@32473", timeout: Duration = .seconds(30)) async throws -> [Message] {
         try await waitForMessages(timeout: timeout) { messages in
             ids.isSubset(of: Set(messages.compactMap { $0.structuredData[sdID]?["id"] }))
         }
     }
 
     /// syslog-ng's own log (stderr), for failure messages.
-    public func log() -> String {
+    package func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
     }
 
@@ -252,7 +252,7 @@ public final class SyslogNG: Sendable {
     /// ephemeral range: a port from bind(0) is an ephemeral one, and once its listener is
     /// stopped any outgoing connection of a test running in parallel may take it as its local
     /// port, and the restart on the same port then fails with EADDRINUSE.
-    public static func freePort(datagram: Bool) throws -> Int {
+    package static func freePort(datagram: Bool) throws -> Int {
         let ephemeralStart = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
             .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32768
         let range = 10_000..<max(10_001, ephemeralStart)
@@ -280,7 +280,7 @@ public final class SyslogNG: Sendable {
     }
 
     /// Whether a TCP connection to 127.0.0.1:port is accepted (closed right away).
-    public static func accepts(port: Int) -> Bool {
+    package static func accepts(port: Int) -> Bool {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else

@@ -2,30 +2,30 @@ import Foundation
 
 /// A throwaway certificate authority made with the openssl CLI: a CA, a server certificate for
 /// `localhost` (SAN DNS:localhost, IP:127.0.0.1) and a client certificate, all P-256.
-public struct TestCA: Sendable {
-    public let caFile: String
-    public let serverCert: String
-    public let serverKey: String
-    public let clientCert: String
-    public let clientKey: String
+package struct TestCA: Sendable {
+    package let caFile: String
+    package let serverCert: String
+    package let serverKey: String
+    package let clientCert: String
+    package let clientKey: String
     /// A server certificate from the same CA for `elsewhere.example` only (no IP address), for
     /// name-mismatch tests: NIOSSL accepts a certificate whose IP SAN matches the connected
     /// address whatever the server name is.
-    public let elsewhereCert: String
-    public let elsewhereKey: String
+    package let elsewhereCert: String
+    package let elsewhereKey: String
     /// A server certificate for `localhost` by DNS name only (no IP subjectAltName), so a client
     /// connecting to 127.0.0.1 can only accept it by matching the name.
-    public let dnsOnlyCert: String
-    public let dnsOnlyKey: String
+    package let dnsOnlyCert: String
+    package let dnsOnlyKey: String
 
     /// A failure of the openssl CLI, with what it printed.
-    public struct Failure: Error, CustomStringConvertible {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
     }
 
     static let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    public init(directory: String, name: String = "Test CA") throws {
+    package init(directory: String, name: String = "Test CA") throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = { (file: String) in directory + "/" + file }
         caFile = path("ca.pem")

@@ -2,10 +2,10 @@ import Foundation
 
 /// A fresh directory under the system temp dir, removed when the test ends (kept when the
 /// environment has `KEEP_TEST_DIRS`, to look at what a failing test left).
-public final class TestDirectory: Sendable {
-    public let path: String
+package final class TestDirectory: Sendable {
+    package let path: String
 
-    public init(_ name: String = #function) {
+    package init(_ name: String = #function) {
         let safe = name.filter { $0.isLetter || $0.isNumber }
         path = (NSTemporaryDirectory() as NSString).appendingPathComponent("siemfwd-\(safe)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -1,15 +1,15 @@
 /// An IPv4 or IPv6 address range such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is a
 /// range of one), as `allow_cidrs` lists them. IPv4 clients seen through an IPv6 listener
 /// (`::ffff:a.b.c.d`) match IPv4 ranges.
-public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
+package struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
     /// The network address, with the bits past the prefix cleared.
-    public let network: IPAddress
+    package let network: IPAddress
     /// How many leading bits of `network` are fixed: 0...32 or 0...128.
-    public let prefixLength: Int
+    package let prefixLength: Int
 
     /// Parses `address` or `address/prefix` (1 to 3 digits, at most the address's bit count); nil for
     /// anything else (host names, zones, bad prefixes).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(String(parts[0])) else { return nil }
         var prefix = address.family.bitCount
@@ -23,19 +23,19 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
         network = Self.masked(address, prefix: prefix)
     }
 
-    public var description: String {
+    package var description: String {
         "\(network)/\(prefixLength)"
     }
 
     /// Whether `address` lies in this range.
-    public func contains(_ address: IPAddress) -> Bool {
+    package func contains(_ address: IPAddress) -> Bool {
         let candidate = network.family == .ipv4 ? address.mappedIPv4 ?? address : address
         guard candidate.family == network.family else { return false }
         return Self.masked(candidate, prefix: prefixLength) == network
     }
 
     /// Whether a textual IPv4 or IPv6 address lies in this range (false when it is not an address).
-    public func contains(_ address: String) -> Bool {
+    package func contains(_ address: String) -> Bool {
         IPAddress(address).map(contains) ?? false
     }
 

@@ -4,34 +4,34 @@
 /// IPv4 is four decimal parts 0–255 without leading zeros. IPv6 is RFC 4291 §2.2 text: eight 16-bit hex
 /// groups, one `::` for a run of zero groups, and an optional dotted-quad IPv4 in the last 32 bits. Zone
 /// ids (`%eth0`) are not accepted. Parsing allocates nothing.
-public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Which kind of address, and so how many bits it has.
-    public enum Family: Sendable, Hashable {
+    package enum Family: Sendable, Hashable {
         case ipv4
         case ipv6
 
         /// 32 or 128.
-        public var bitCount: Int { self == .ipv4 ? 32 : 128 }
+        package var bitCount: Int { self == .ipv4 ? 32 : 128 }
     }
 
-    public let family: Family
+    package let family: Family
     /// The address bits; an IPv4 address in the low 32.
-    public let bits: UInt128
+    package let bits: UInt128
 
-    public init(family: Family, bits: UInt128) {
+    package init(family: Family, bits: UInt128) {
         self.family = family
         self.bits = family == .ipv4 ? bits & 0xFFFF_FFFF : bits
     }
 
     /// The address written in `text`, or nil when it is not one.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var text = text
         guard let address = text.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
         self = address
     }
 
     /// The address in raw UTF-8 text, or nil when it is not one.
-    public static func parse(_ text: UnsafeRawBufferPointer) -> IPAddress? {
+    package static func parse(_ text: UnsafeRawBufferPointer) -> IPAddress? {
         if text.contains(UInt8(ascii: ":")) {
             return parseIPv6(text).map { IPAddress(family: .ipv6, bits: $0) }
         }
@@ -39,14 +39,14 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The IPv4 address an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) stands for; nil for any other.
-    public var mappedIPv4: IPAddress? {
+    package var mappedIPv4: IPAddress? {
         guard family == .ipv6, bits >> 32 == 0xFFFF else { return nil }
         return IPAddress(family: .ipv4, bits: bits)
     }
 
     /// `a.b.c.d`, or IPv6 as RFC 5952 writes it: lower-case hex, the longest run of two or more zero
     /// groups as `::`, and an IPv4-mapped address as `::ffff:a.b.c.d`.
-    public var description: String {
+    package var description: String {
         if family == .ipv4 { return Self.dottedQuad(UInt32(truncatingIfNeeded: bits)) }
         if let mapped = mappedIPv4 { return "::ffff:" + mapped.description }
         let groups = (0..<8).map { UInt16(truncatingIfNeeded: bits >> (16 * (7 - $0))) }

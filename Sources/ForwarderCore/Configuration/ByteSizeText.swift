@@ -1,6 +1,6 @@
 /// Reads and writes byte sizes as they appear in pipeline files: `1048576`, `512KiB`, `64MiB`, `1GiB`,
 /// and the powers of 1000 `KB`, `MB`, `GB`, `TB` (`B` alone means bytes).
-public enum ByteSizeText {
+package enum ByteSizeText {
     private static let binaryUnits: [(suffix: String, bytes: Int)] = [
         ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
     ]
@@ -9,7 +9,7 @@ public enum ByteSizeText {
     ]
 
     /// The number of bytes written in `text`, or nil when it is not a non-negative whole number with a known unit.
-    public static func parse(_ text: String) -> Int? {
+    package static func parse(_ text: String) -> Int? {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         let unit = text.dropFirst(digits.count)
         guard !digits.isEmpty, digits.count <= 18, let amount = Int(digits) else { return nil }
@@ -22,7 +22,7 @@ public enum ByteSizeText {
     }
 
     /// The text for `bytes` in the largest unit that divides it exactly, binary units first: `64MiB`, `1MB`, `1500B`.
-    public static func format(_ bytes: Int) -> String {
+    package static func format(_ bytes: Int) -> String {
         guard bytes != 0 else { return "0B" }
         for unit in binaryUnits + decimalUnits where bytes % unit.bytes == 0 {
             return "\(bytes / unit.bytes)\(unit.suffix)"

@@ -1,19 +1,19 @@
 /// One thing wrong with a pipeline file, located by file, line, column (1-based) and key path.
 ///
 /// `line` and `column` are 0 when the problem has no position (the file could not be read).
-public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+package struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     /// The pipeline file as it was named to the loader.
-    public var file: String
+    package var file: String
     /// 1-based line, or 0 when the problem concerns the whole file.
-    public var line: Int
+    package var line: Int
     /// 1-based column counted in Unicode scalars, or 0 when the problem concerns the whole file.
-    public var column: Int
+    package var column: Int
     /// Key path such as `outputs[0].transport.rotate.max_bytes`; empty for the document itself.
-    public var key: String
+    package var key: String
     /// What is wrong, in one sentence without the location.
-    public var message: String
+    package var message: String
 
-    public init(file: String, line: Int, column: Int, key: String, message: String) {
+    package init(file: String, line: Int, column: Int, key: String, message: String) {
         self.file = file
         self.line = line
         self.column = column
@@ -22,7 +22,7 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `pipeline.yaml:12:7: outputs[0].transport.rotate.max_bytes: expected a size like 64MiB, got "lots"`.
-    public var description: String {
+    package var description: String {
         var text = file
         if line > 0 { text += ":\(line):\(column)" }
         text += ": "
@@ -32,16 +32,16 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Every problem found in a pipeline file; thrown by `PipelineConfigLoader` when there is at least one.
-public struct ConfigError: Error, Sendable, CustomStringConvertible {
+package struct ConfigError: Error, Sendable, CustomStringConvertible {
     /// The problems in file order (line, then column).
-    public var problems: [ConfigProblem]
+    package var problems: [ConfigProblem]
 
-    public init(problems: [ConfigProblem]) {
+    package init(problems: [ConfigProblem]) {
         self.problems = problems
     }
 
     /// One problem per line.
-    public var description: String {
+    package var description: String {
         problems.map(\.description).joined(separator: "\n")
     }
 }

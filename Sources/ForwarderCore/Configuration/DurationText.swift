@@ -1,12 +1,12 @@
 /// Reads and writes durations as they appear in pipeline files: `500ms`, `60s`, `10m`, `2h`, `7d`;
 /// a bare integer means seconds. `us` and `ns` are accepted too so that `format` always round-trips.
-public enum DurationText {
+package enum DurationText {
     private static let secondsPerUnit: [(suffix: String, seconds: Int64)] = [
         ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1),
     ]
 
     /// The duration written in `text`, or nil when it is not a non-negative whole number with a unit.
-    public static func parse(_ text: String) -> Duration? {
+    package static func parse(_ text: String) -> Duration? {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         let unit = text.dropFirst(digits.count)
         guard !digits.isEmpty, digits.count <= 18, let amount = Int64(digits) else { return nil }
@@ -23,7 +23,7 @@ public enum DurationText {
     }
 
     /// The shortest exact text for `duration` in the largest unit that divides it: `5m`, `1500ms`, `0s`.
-    public static func format(_ duration: Duration) -> String {
+    package static func format(_ duration: Duration) -> String {
         if duration < .zero { return "-" + format(.zero - duration) }
         let (seconds, attoseconds) = duration.components
         if attoseconds == 0 {

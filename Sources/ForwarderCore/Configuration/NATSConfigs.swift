@@ -1,18 +1,18 @@
 /// How the forwarder reaches a NATS cluster and authenticates: the part an output (`type:
 /// nats`) and the `sources.nats` consumer share. Defaults live here and nowhere else.
-public struct NATSClientConfig: Sendable, Equatable {
+package struct NATSClientConfig: Sendable, Equatable {
     /// `nats://host:port` or `tls://host:port`, any server of the cluster; the client
     /// reconnects to any of them.
-    public var servers: [String]
-    public var user: String?
-    public var password: String?
-    public var token: String?
+    package var servers: [String]
+    package var user: String?
+    package var password: String?
+    package var token: String?
     /// A `.creds` file (JWT and NKey seed), as `nsc` writes it.
-    public var credentialsFile: String?
+    package var credentialsFile: String?
     /// CA bundle to verify the servers' certificates (turns TLS on).
-    public var caFile: String?
+    package var caFile: String?
 
-    public init(servers: [String], user: String? = nil, password: String? = nil, token: String? = nil,
+    package init(servers: [String], user: String? = nil, password: String? = nil, token: String? = nil,
                 credentialsFile: String? = nil, caFile: String? = nil) {
         self.servers = servers
         self.user = user
@@ -25,18 +25,18 @@ public struct NATSClientConfig: Sendable, Equatable {
 
 /// A JetStream stream on a NATS cluster (`type: nats`): where each record is published, and how
 /// the forwarder authenticates. Defaults live here and nowhere else.
-public struct NATSTransportConfig: Sendable, Equatable {
-    public var client: NATSClientConfig
+package struct NATSTransportConfig: Sendable, Equatable {
+    package var client: NATSClientConfig
     /// The JetStream stream that must exist and take the subjects published to.
-    public var stream: String
+    package var stream: String
     /// Subject template: `{dataset}` (`monitor` or `event_streams`), `{type}`, `{account}`.
-    public var subject: String
+    package var subject: String
     /// Most records published and not yet acknowledged at once.
-    public var maxPending: Int
+    package var maxPending: Int
     /// How long a batch waits for JetStream's acknowledgements before it is sent again.
-    public var ackWait: Duration
+    package var ackWait: Duration
 
-    public init(client: NATSClientConfig, stream: String, subject: String = "twilio.{dataset}.{type}",
+    package init(client: NATSClientConfig, stream: String, subject: String = "twilio.{dataset}.{type}",
                 maxPending: Int = 4096, ackWait: Duration = .seconds(10)) {
         self.client = client
         self.stream = stream
@@ -46,36 +46,36 @@ public struct NATSTransportConfig: Sendable, Equatable {
     }
 
     /// The placeholders a subject template may hold.
-    public static let subjectPlaceholders = ["{dataset}", "{type}", "{account}"]
+    package static let subjectPlaceholders = ["{dataset}", "{type}", "{account}"]
 }
 
 /// Reading a JetStream stream back (`sources.nats`): a durable pull consumer whose records are
 /// journaled, merged and written to this forwarder's outputs, each once. Defaults live here.
-public struct NATSSourceConfig: Sendable, Equatable {
+package struct NATSSourceConfig: Sendable, Equatable {
     /// Where a durable consumer that does not exist yet starts.
-    public enum Deliver: String, Sendable, Equatable, CaseIterable {
+    package enum Deliver: String, Sendable, Equatable, CaseIterable {
         /// From the first message the stream holds.
         case all
         /// From messages published after the consumer is created.
         case new
     }
 
-    public var client: NATSClientConfig
-    public var stream: String
+    package var client: NATSClientConfig
+    package var stream: String
     /// The durable consumer's name: its position survives restarts, on the server.
-    public var durable: String
+    package var durable: String
     /// Only subjects matching this (wildcards allowed); nil takes every subject of the stream.
-    public var filterSubject: String?
-    public var deliver: Deliver
+    package var filterSubject: String?
+    package var deliver: Deliver
     /// Most messages fetched at once; they are journaled in one commit, then acknowledged.
-    public var batch: Int
+    package var batch: Int
     /// How long the server waits for an acknowledgement before it delivers a message again.
-    public var ackWait: Duration
+    package var ackWait: Duration
     /// How long after its time an event may still arrive through the stream and be released in
     /// order: the source's watermark trails the clock by this much once it has caught up.
-    public var allowedDelay: Duration
+    package var allowedDelay: Duration
 
-    public init(client: NATSClientConfig, stream: String, durable: String, filterSubject: String? = nil,
+    package init(client: NATSClientConfig, stream: String, durable: String, filterSubject: String? = nil,
                 deliver: Deliver = .all, batch: Int = 500, ackWait: Duration = .seconds(30), allowedDelay: Duration = .seconds(5)) {
         self.client = client
         self.stream = stream

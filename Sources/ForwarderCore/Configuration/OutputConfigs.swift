@@ -1,11 +1,11 @@
 /// One output: a unique name, a record format with its options, and a transport.
-public struct OutputConfig: Sendable, Equatable {
+package struct OutputConfig: Sendable, Equatable {
     /// 1 to 64 of `A-Z a-z 0-9 _ . -`; unique among outputs.
-    public var name: String
-    public var format: OutputFormat
-    public var transport: TransportConfig
+    package var name: String
+    package var format: OutputFormat
+    package var transport: TransportConfig
 
-    public init(name: String, format: OutputFormat, transport: TransportConfig) {
+    package init(name: String, format: OutputFormat, transport: TransportConfig) {
         self.name = name
         self.format = format
         self.transport = transport
@@ -13,13 +13,13 @@ public struct OutputConfig: Sendable, Equatable {
 }
 
 /// The record format of an output, with the options of that format.
-public enum OutputFormat: Sendable, Equatable {
+package enum OutputFormat: Sendable, Equatable {
     case ndjson(NDJSONOptions)
     case rfc5424(RFC5424Options)
     case cef(CEFOptions)
 
     /// The word used for `format` in the pipeline file.
-    public var name: String {
+    package var name: String {
         switch self {
         case .ndjson: "ndjson"
         case .rfc5424: "rfc5424"
@@ -29,25 +29,25 @@ public enum OutputFormat: Sendable, Equatable {
 }
 
 /// Options of the NDJSON format (none yet).
-public struct NDJSONOptions: Sendable, Equatable {
-    public init() {}
+package struct NDJSONOptions: Sendable, Equatable {
+    package init() {}
 }
 
 /// Options of RFC 5424 syslog records.
-public struct RFC5424Options: Sendable, Equatable {
+package struct RFC5424Options: Sendable, Equatable {
     /// 0...23; 16 is local0.
-    public var facility: Int
+    package var facility: Int
     /// HOSTNAME field; nil means the machine's host name at run time.
-    public var hostname: String?
+    package var hostname: String?
     /// APP-NAME field.
-    public var appName: String
+    package var appName: String
     /// The private enterprise number in the SD-ID `twilio@<PEN>`.
-    public var enterpriseID: Int
+    package var enterpriseID: Int
     /// What goes in MSG: the event as JSON, or a short text summary.
-    public var message: RFC5424Message
+    package var message: RFC5424Message
 
     /// An argument left nil takes its default, which is written here and nowhere else.
-    public init(facility: Int? = nil, hostname: String? = nil, appName: String? = nil, enterpriseID: Int? = nil,
+    package init(facility: Int? = nil, hostname: String? = nil, appName: String? = nil, enterpriseID: Int? = nil,
                 message: RFC5424Message? = nil) {
         self.facility = facility ?? 16
         self.hostname = hostname
@@ -58,26 +58,26 @@ public struct RFC5424Options: Sendable, Equatable {
 }
 
 /// The MSG part of an RFC 5424 record.
-public enum RFC5424Message: String, Sendable, Equatable, CaseIterable {
+package enum RFC5424Message: String, Sendable, Equatable, CaseIterable {
     case json
     case text
 }
 
 /// Options of ArcSight CEF records.
-public struct CEFOptions: Sendable, Equatable {
+package struct CEFOptions: Sendable, Equatable {
     /// Device Product header field.
-    public var product: String
+    package var product: String
     /// Device Version header field.
-    public var version: String
+    package var version: String
     /// Prefixes each record with an RFC 3164-style syslog header.
-    public var syslogHeader: Bool
+    package var syslogHeader: Bool
     /// 0...23, used in the syslog header.
-    public var facility: Int
+    package var facility: Int
     /// Host name in the syslog header; nil means the machine's host name at run time.
-    public var hostname: String?
+    package var hostname: String?
 
     /// An argument left nil takes its default, which is written here and nowhere else.
-    public init(product: String? = nil, version: String? = nil, syslogHeader: Bool? = nil, facility: Int? = nil,
+    package init(product: String? = nil, version: String? = nil, syslogHeader: Bool? = nil, facility: Int? = nil,
                 hostname: String? = nil) {
         self.product = product ?? "Twilio Events"
         self.version = version ?? "1.0"

@@ -3,9 +3,9 @@ import Foundation
 /// Reads a pipeline file into a validated `PipelineConfig`, or throws every problem in it at once.
 ///
 /// `siem-forwarder validate` and `run` both go through here, so what `validate` accepts, `run` can start.
-public enum PipelineConfigLoader {
+package enum PipelineConfigLoader {
     /// Reads and validates a pipeline file; env is used for ${VAR} interpolation.
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(ConfigError) -> PipelineConfig {
         let text: String
         do {
@@ -19,7 +19,7 @@ public enum PipelineConfigLoader {
     }
 
     /// Same from text (file is only used in messages); readFile resolves *_file secrets (default reads from disk).
-    public static func parse(yaml: String, file: String, environment: [String: String],
+    package static func parse(yaml: String, file: String, environment: [String: String],
                              readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) })
         throws(ConfigError) -> PipelineConfig {
         let document = ConfigDocument.compose(yaml)

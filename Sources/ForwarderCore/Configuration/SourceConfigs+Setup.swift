@@ -76,7 +76,7 @@ extension SourcesConfig {
     /// The Basic credentials `event-streams setup` and `status` call the Events API with:
     /// `sources.event_streams.username`/`password` when given, else `sources.monitor`'s; nil
     /// when neither source has any.
-    public var eventsAPICredentials: (username: String, password: String)? {
+    package var eventsAPICredentials: (username: String, password: String)? {
         if let setup = eventStreams?.setup, let username = setup.username, let password = setup.password {
             return (username, password)
         }

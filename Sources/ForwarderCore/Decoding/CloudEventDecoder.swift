@@ -1,14 +1,14 @@
 /// Why a delivery's body is not a CloudEvent or a batch of them: one sentence, sent back as the
 /// 400 answer's `error`.
-public struct CloudEventDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct CloudEventDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence naming the element and field at fault, e.g. `element 3 of the batch has no "id" attribute`.
-    public var reason: String
+    package var reason: String
 
-    public init(_ reason: String) {
+    package init(_ reason: String) {
         self.reason = reason
     }
 
-    public var description: String { reason }
+    package var description: String { reason }
 }
 
 /// Turns an Event Streams webhook body — one CloudEvent (structured mode) or a JSON array of them
@@ -17,13 +17,13 @@ public struct CloudEventDecodingError: Error, Sendable, Equatable, CustomStringC
 /// Strict where safety needs it (valid JSON, bounded nesting, `id`/`type`/`source` present and
 /// free of control characters) and lenient where Twilio's published examples are sloppy (a timestamp in `datacontenttype`, no
 /// `time`, no `specversion`, short placeholder sids).
-public enum CloudEventDecoder {
+package enum CloudEventDecoder {
     /// Far deeper than any CloudEvent needs; the reader refuses more before recursing further.
     static let maxDepth = 64
 
     /// The events of `body` in order, each keeping its exact bytes; events without a usable time
     /// get `receivedAt`. Duplicates are kept (the journal ignores them).
-    public static func decode(_ body: [UInt8], receivedAt: Timestamp) throws(CloudEventDecodingError) -> [TwilioEvent] {
+    package static func decode(_ body: [UInt8], receivedAt: Timestamp) throws(CloudEventDecodingError) -> [TwilioEvent] {
         let elements: [(value: JSONValue, raw: [UInt8])]
         let isBatch: Bool
         do {
@@ -58,7 +58,7 @@ public enum CloudEventDecoder {
     }
 
     /// One CloudEvent object as an event; `name` says which element it is in error messages.
-    public static func event(from value: JSONValue, raw: [UInt8], name: String, receivedAt: Timestamp) throws(CloudEventDecodingError) -> TwilioEvent {
+    package static func event(from value: JSONValue, raw: [UInt8], name: String, receivedAt: Timestamp) throws(CloudEventDecodingError) -> TwilioEvent {
         guard case .object = value else {
             throw CloudEventDecodingError("\(name) is \(article(value.typeName)), not a CloudEvent object")
         }
@@ -79,7 +79,7 @@ public enum CloudEventDecoder {
 
     /// How far after its receipt an event's own time may lie (clock skew). Later than that, the
     /// time is wrong, and ordering by it would hold the event back from every output until then.
-    public static let maxFutureSkew = Duration.seconds(300)
+    package static let maxFutureSkew = Duration.seconds(300)
 
     /// `time` (RFC 3339) when present and readable, else `data.timestamp` (epoch milliseconds as a
     /// string or a number), else the moment of receipt — which also stands in for a time more than

@@ -1,9 +1,9 @@
 /// Turns one Monitor event object into a `TwilioEvent`, leniently: every field may be null or
 /// missing, `actor_sid` may be an `AC…` sid, and an event that cannot be fully interpreted is
 /// still kept (with its original bytes) rather than dropped.
-public enum MonitorEventDecoder {
+package enum MonitorEventDecoder {
     /// `raw` must be the exact bytes of the object; `value` its parsed form.
-    public static func decode(_ value: JSONValue, raw: [UInt8], receivedAt: Timestamp) -> TwilioEvent {
+    package static func decode(_ value: JSONValue, raw: [UInt8], receivedAt: Timestamp) -> TwilioEvent {
         func text(_ key: String) -> String? {
             guard let s = value[key]?.scalarText, !s.isEmpty else { return nil }
             return s

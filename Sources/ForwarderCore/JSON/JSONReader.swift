@@ -5,20 +5,20 @@
 /// each event is kept byte for byte. Nesting depth is limited so hostile input cannot exhaust
 /// the stack; invalid UTF-8, lone surrogates, trailing garbage and (in parsed values) an object
 /// that repeats a key are errors.
-public struct JSONReader {
-    public let bytes: UnsafeRawBufferPointer
-    public private(set) var offset: Int = 0
-    public var maxDepth: Int
+package struct JSONReader {
+    package let bytes: UnsafeRawBufferPointer
+    package private(set) var offset: Int = 0
+    package var maxDepth: Int
     private var depth = 0
 
     /// Valid only while `bytes` is.
-    public init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) {
+    package init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
 
     /// Parses one complete JSON document (whitespace around it allowed, nothing else).
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(JSONParseError) -> JSONValue {
         try read(bytes, maxDepth: maxDepth) { (reader, _) throws(JSONParseError) in
             let value = try reader.readValue()
             try reader.expectEnd()
@@ -27,7 +27,7 @@ public struct JSONReader {
     }
 
     /// Runs `body` with a reader over `bytes` (and the raw buffer, for slicing value ranges).
-    public static func read<T>(
+    package static func read<T>(
         _ bytes: [UInt8], maxDepth: Int = 64,
         _ body: (inout JSONReader, UnsafeRawBufferPointer) throws(JSONParseError) -> T
     ) throws(JSONParseError) -> T {
@@ -46,13 +46,13 @@ public struct JSONReader {
     // MARK: Walking
 
     /// The next non-whitespace byte without consuming it, or nil at the end.
-    public mutating func peek() -> UInt8? {
+    package mutating func peek() -> UInt8? {
         skipWhitespace()
         return offset < bytes.count ? bytes[offset] : nil
     }
 
     /// Fails unless only whitespace remains.
-    public mutating func expectEnd() throws(JSONParseError) {
+    package mutating func expectEnd() throws(JSONParseError) {
         skipWhitespace()
         if offset != bytes.count { throw error("unexpected data after the JSON value") }
     }
@@ -60,12 +60,12 @@ public struct JSONReader {
     /// Walks an object: `body` is called with each key and must consume exactly that member's
     /// value (by reading or skipping it). Keys are not checked for repeats: a caller that keeps
     /// members must refuse a repeated key itself (`readValue` does).
-    public mutating func readObject(_ body: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    package mutating func readObject(_ body: (String, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         try readObject { (key, _, reader) throws(JSONParseError) in try body(key, &reader) }
     }
 
     /// `readObject`, also giving `body` the offset of each key's opening quote (for errors).
-    public mutating func readObject(_ body: (String, Int, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    package mutating func readObject(_ body: (String, Int, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         skipWhitespace()
         try consume(UInt8(ascii: "{"), "expected an object")
         try enter()
@@ -91,7 +91,7 @@ public struct JSONReader {
     }
 
     /// Walks an array: `body` is called once per element and must consume it.
-    public mutating func readArray(_ body: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+    package mutating func readArray(_ body: (inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         skipWhitespace()
         try consume(UInt8(ascii: "["), "expected an array")
         try enter()
@@ -112,7 +112,7 @@ public struct JSONReader {
     }
 
     /// Reads the next value and returns it with its exact byte range in `bytes`.
-    public mutating func readValueWithRange() throws(JSONParseError) -> (JSONValue, Range<Int>) {
+    package mutating func readValueWithRange() throws(JSONParseError) -> (JSONValue, Range<Int>) {
         skipWhitespace()
         let start = offset
         let value = try readValue()
@@ -121,7 +121,7 @@ public struct JSONReader {
 
     /// Validates and skips the next value, returning its byte range.
     @discardableResult
-    public mutating func skipValue() throws(JSONParseError) -> Range<Int> {
+    package mutating func skipValue() throws(JSONParseError) -> Range<Int> {
         try readValueWithRange().1
     }
 
@@ -129,7 +129,7 @@ public struct JSONReader {
 
     /// Reads the next value. An object that gives a key twice, at any depth, is an error: readers
     /// disagree on which of the two counts (this one would see the first, many SIEMs the last).
-    public mutating func readValue() throws(JSONParseError) -> JSONValue {
+    package mutating func readValue() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of input") }
         switch bytes[offset] {
@@ -222,7 +222,7 @@ public struct JSONReader {
     }
 
     /// Reads a string literal starting at the current `"`.
-    public mutating func readStringLiteral() throws(JSONParseError) -> String {
+    package mutating func readStringLiteral() throws(JSONParseError) -> String {
         skipWhitespace()
         try consume(UInt8(ascii: "\""), "expected a string")
         let start = offset
@@ -312,7 +312,7 @@ public struct JSONReader {
     }
 
     /// `key` in quotes for an error message, its first 64 characters when it is longer.
-    public static func quotedKey(_ key: String) -> String {
+    package static func quotedKey(_ key: String) -> String {
         key.count > 64 ? "\"\(key.prefix(64))…\"" : "\"\(key)\""
     }
 

@@ -4,7 +4,7 @@ extension ByteBuffer {
     /// Writes `value` as a JSON string literal (quotes included), escaping `"`, `\` and control
     /// characters; everything else, non-ASCII included, is written as UTF-8.
     @inlinable
-    public mutating func writeJSONString(_ value: String) {
+    package mutating func writeJSONString(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             writeJSONString(utf8: UnsafeRawBufferPointer(utf8))
@@ -14,7 +14,8 @@ extension ByteBuffer {
     /// Writes raw UTF-8 bytes as a JSON string literal; see `writeJSONString(_:)`. Runs of bytes
     /// that need no escape are found eight at a time and copied in one write; a string with
     /// nothing to escape (nearly all of them) is one reservation and one copy.
-    public mutating func writeJSONString(utf8: UnsafeRawBufferPointer) {
+    @usableFromInline
+    package mutating func writeJSONString(utf8: UnsafeRawBufferPointer) {
         guard let base = utf8.baseAddress, !utf8.isEmpty else {
             writeStaticString("\"\"")
             return
@@ -59,7 +60,7 @@ extension ByteBuffer {
 
     /// Writes `"key":` for an object member.
     @inlinable
-    public mutating func writeJSONKey(_ key: StaticString) {
+    package mutating func writeJSONKey(_ key: StaticString) {
         writeInteger(UInt8(ascii: "\""))
         writeStaticString(key)
         writeStaticString("\":")
@@ -69,7 +70,7 @@ extension ByteBuffer {
     /// pretty-printed original fits on one NDJSON line with every value unchanged. The text is
     /// scanned eight bytes at a time and copied in runs, so an already compact original is one
     /// scan and one copy.
-    public mutating func writeCompactJSON(_ raw: UnsafeRawBufferPointer) {
+    package mutating func writeCompactJSON(_ raw: UnsafeRawBufferPointer) {
         guard let base = raw.baseAddress, !raw.isEmpty else { return }
         let count = raw.count
         // Compacting never grows the text.
@@ -114,7 +115,7 @@ extension ByteBuffer {
     }
 
     /// Writes a JSON value (used for values the forwarder builds itself, not for originals).
-    public mutating func writeJSONValue(_ value: JSONValue) {
+    package mutating func writeJSONValue(_ value: JSONValue) {
         switch value {
         case .null: writeStaticString("null")
         case .bool(let b): writeStaticString(b ? "true" : "false")
@@ -147,7 +148,7 @@ extension ByteBuffer {
 
 extension JSONValue {
     /// The value as compact JSON text, members in their order, as `ByteBuffer.writeJSONValue` writes it.
-    public var jsonBytes: [UInt8] {
+    package var jsonBytes: [UInt8] {
         var buffer = ByteBuffer()
         buffer.writeJSONValue(self)
         return Array(buffer.readableBytesView)

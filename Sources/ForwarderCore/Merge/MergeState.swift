@@ -9,36 +9,36 @@
 /// event dated in the future waits for its time rather than making everything after it late).
 /// A row that shows up with `time <= frontier` was missed by its turn: it is released next and
 /// flagged late.
-public struct MergeState: Sendable, Equatable {
+package struct MergeState: Sendable, Equatable {
     /// Events that entered the journal together (one page, one group commit): when they arrived
     /// and the newest event time among them.
-    public struct Arrival: Sendable, Equatable {
-        public var receivedAt: Timestamp
-        public var newest: Timestamp
+    package struct Arrival: Sendable, Equatable {
+        package var receivedAt: Timestamp
+        package var newest: Timestamp
 
-        public init(receivedAt: Timestamp, newest: Timestamp) {
+        package init(receivedAt: Timestamp, newest: Timestamp) {
             self.receivedAt = receivedAt
             self.newest = newest
         }
     }
 
     /// Progress of one source as the merger sees it.
-    public struct SourceProgress: Sendable, Equatable {
+    package struct SourceProgress: Sendable, Equatable {
         /// Nil until the source reports its first watermark.
-        public var watermark: Timestamp?
+        package var watermark: Timestamp?
         /// When the watermark last moved forward (or when the source was registered).
-        public var lastAdvanced: Timestamp
+        package var lastAdvanced: Timestamp
     }
 
-    public private(set) var frontier: Timestamp
-    public private(set) var sources: [SourceID: SourceProgress]
-    public var maxHold: Duration
+    package private(set) var frontier: Timestamp
+    package private(set) var sources: [SourceID: SourceProgress]
+    package var maxHold: Duration
     /// The longest an event waits in the journal for the others to be ordered before it.
-    public var maxDelay: Duration
+    package var maxDelay: Duration
     /// Arrivals with an event after the frontier, oldest first.
-    public private(set) var arrivals: [Arrival] = []
+    package private(set) var arrivals: [Arrival] = []
 
-    public init(frontier: Timestamp = .distantPast, sources: [SourceID], maxHold: Duration, maxDelay: Duration = .seconds(1), now: Timestamp) {
+    package init(frontier: Timestamp = .distantPast, sources: [SourceID], maxHold: Duration, maxDelay: Duration = .seconds(1), now: Timestamp) {
         self.frontier = frontier
         self.maxHold = maxHold
         self.maxDelay = maxDelay
@@ -46,7 +46,7 @@ public struct MergeState: Sendable, Equatable {
     }
 
     /// Records events that entered the journal; by `arrival.receivedAt + maxDelay` they are released.
-    public mutating func arrived(_ arrival: Arrival) {
+    package mutating func arrived(_ arrival: Arrival) {
         guard arrival.newest > frontier else { return }
         if let last = arrivals.last, last.receivedAt > arrival.receivedAt {
             let index = arrivals.firstIndex { $0.receivedAt > arrival.receivedAt } ?? arrivals.endIndex
@@ -70,17 +70,17 @@ public struct MergeState: Sendable, Equatable {
 
     /// When the delay bound next has something to release, if ever: the oldest waiting arrival's
     /// deadline (or, for events dated after it, their time).
-    public func nextDeadline() -> Timestamp? {
+    package func nextDeadline() -> Timestamp? {
         arrivals.lazy.map { max($0.receivedAt.adding(self.maxDelay), $0.newest) }.min()
     }
 
     /// When the oldest event still waiting for release arrived (the merge's delay is now minus this).
-    public var oldestWaiting: Timestamp? {
+    package var oldestWaiting: Timestamp? {
         arrivals.first?.receivedAt
     }
 
     /// Records a source's watermark; watermarks never move backwards.
-    public mutating func advance(_ source: SourceID, to watermark: Timestamp, now: Timestamp) {
+    package mutating func advance(_ source: SourceID, to watermark: Timestamp, now: Timestamp) {
         var progress = sources[source] ?? SourceProgress(watermark: nil, lastAdvanced: now)
         if progress.watermark.map({ watermark > $0 }) ?? true {
             progress.watermark = watermark
@@ -90,7 +90,7 @@ public struct MergeState: Sendable, Equatable {
     }
 
     /// True when the source's watermark has not moved for longer than `maxHold`.
-    public func isStalled(_ source: SourceID, now: Timestamp) -> Bool {
+    package func isStalled(_ source: SourceID, now: Timestamp) -> Bool {
         guard let progress = sources[source] else { return false }
         return now.duration(since: progress.lastAdvanced) > maxHold
     }
@@ -98,7 +98,7 @@ public struct MergeState: Sendable, Equatable {
     /// How far the frontier may move now: the minimum watermark of the sources that are not
     /// stalled (or the maximum of all watermarks when every source is stalled). Never behind
     /// the current frontier.
-    public func releasableFrontier(now: Timestamp) -> Timestamp {
+    package func releasableFrontier(now: Timestamp) -> Timestamp {
         var minimum: Timestamp?
         var maximum: Timestamp?
         var anyActive = false
@@ -116,33 +116,33 @@ public struct MergeState: Sendable, Equatable {
     }
 
     /// Records that everything up to `newFrontier` has been released.
-    public mutating func didRelease(upTo newFrontier: Timestamp) {
+    package mutating func didRelease(upTo newFrontier: Timestamp) {
         frontier = max(frontier, newFrontier)
         arrivals.removeAll { $0.newest <= frontier }
     }
 
     /// Whether a row with this time, released now, is late.
-    public func isLate(_ time: Timestamp) -> Bool {
+    package func isLate(_ time: Timestamp) -> Bool {
         time <= frontier
     }
 
     /// How far behind the frontier a source's watermark is, for metrics (`nil` before it reports).
-    public func lag(of source: SourceID, now: Timestamp) -> Duration? {
+    package func lag(of source: SourceID, now: Timestamp) -> Duration? {
         sources[source]?.watermark.map { now.duration(since: $0) }
     }
 }
 
 /// The merge order of a row: event time, then the deduplication key as a tie-breaker.
-public struct MergeKey: Hashable, Comparable, Sendable {
-    public var time: Timestamp
-    public var key: String
+package struct MergeKey: Hashable, Comparable, Sendable {
+    package var time: Timestamp
+    package var key: String
 
-    public init(time: Timestamp, key: String) {
+    package init(time: Timestamp, key: String) {
         self.time = time
         self.key = key
     }
 
-    public static func < (lhs: MergeKey, rhs: MergeKey) -> Bool {
+    package static func < (lhs: MergeKey, rhs: MergeKey) -> Bool {
         (lhs.time, lhs.key) < (rhs.time, rhs.key)
     }
 }

@@ -1,19 +1,19 @@
 /// A proleptic Gregorian calendar date (year, month, day) without a time zone.
 ///
 /// Used for UTC day windows (backfill is one UTC day at a time) and for parsing `YYYY-MM-DD`.
-public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var year: Int
-    public var month: Int
-    public var day: Int
+package struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    package var year: Int
+    package var month: Int
+    package var day: Int
 
-    public init(year: Int, month: Int, day: Int) {
+    package init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day
     }
 
     /// The date `days` days after 1970-01-01 (Howard Hinnant's civil_from_days).
-    public init(daysSinceEpoch days: Int64) {
+    package init(daysSinceEpoch days: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -28,7 +28,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    public var daysSinceEpoch: Int64 {
+    package var daysSinceEpoch: Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -39,25 +39,25 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Midnight UTC at the start of this date.
-    public var startOfDay: Timestamp {
+    package var startOfDay: Timestamp {
         Timestamp(epochMilliseconds: daysSinceEpoch * Timestamp.millisecondsPerDay)
     }
 
     /// The following calendar date.
-    public var next: CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + 1) }
+    package var next: CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + 1) }
 
     /// Whether the fields name a real date (month 1–12, day within the month).
-    public var isValid: Bool {
+    package var isValid: Bool {
         guard (1...12).contains(month), day >= 1 else { return false }
         return CivilDate(daysSinceEpoch: daysSinceEpoch) == self
     }
 
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+    package static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
     /// `YYYY-MM-DD`.
-    public var description: String {
+    package var description: String {
         var bytes: [UInt8] = []
         Timestamp.appendDigits(year, count: 4, to: &bytes)
         bytes.append(UInt8(ascii: "-"))

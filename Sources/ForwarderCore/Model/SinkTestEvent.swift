@@ -5,17 +5,17 @@ import NIOCore
 /// `POST /v1/Sinks/{Sid}/Validate` takes as `TestId`. It says nothing about the account's
 /// security, and every one carries the same CloudEvent `id` (the account SID), so the receiver
 /// keeps these apart from the events it forwards.
-public struct SinkTestEvent: Sendable, Equatable {
+package struct SinkTestEvent: Sendable, Equatable {
     /// The CloudEvent type of a sink test.
-    public static let type = "com.twilio.eventstreams.test-event"
+    package static let type = "com.twilio.eventstreams.test-event"
 
-    public var testID: String
+    package var testID: String
     /// The event's own `time` (Twilio's clock), when it had one.
-    public var time: Timestamp?
+    package var time: Timestamp?
     /// When the forwarder received it (its own clock).
-    public var receivedAt: Timestamp
+    package var receivedAt: Timestamp
 
-    public init(testID: String, time: Timestamp?, receivedAt: Timestamp) {
+    package init(testID: String, time: Timestamp?, receivedAt: Timestamp) {
         self.testID = testID
         self.time = time
         self.receivedAt = receivedAt
@@ -23,7 +23,7 @@ public struct SinkTestEvent: Sendable, Equatable {
 
     /// The test event `event` is, or nil for any other event. `data` is an object, or (as Twilio
     /// writes it into Kinesis) a string holding the JSON object.
-    public init?(_ event: TwilioEvent, receivedAt: Timestamp) {
+    package init?(_ event: TwilioEvent, receivedAt: Timestamp) {
         guard event.type == Self.type, let value = try? JSONReader.parse(event.raw) else { return nil }
         var data = value["data"]
         if let text = data?.stringValue {
@@ -34,7 +34,7 @@ public struct SinkTestEvent: Sendable, Equatable {
     }
 
     /// A delivery's events split into its sink test events and the events to forward.
-    public static func separate(_ events: [TwilioEvent], receivedAt: Timestamp) -> (tests: [SinkTestEvent], others: [TwilioEvent]) {
+    package static func separate(_ events: [TwilioEvent], receivedAt: Timestamp) -> (tests: [SinkTestEvent], others: [TwilioEvent]) {
         var tests: [SinkTestEvent] = []
         var others: [TwilioEvent] = []
         for event in events {
@@ -50,8 +50,8 @@ public struct SinkTestEvent: Sendable, Equatable {
 
 /// The JSON of `GET /admin/event-streams/test-events`, written here and read by the CLI:
 /// `{"test_events":[{"test_id":"…","time":"…"|null,"received_at":"…"}]}`.
-public enum SinkTestEventsJSON {
-    public static func render(_ tests: [SinkTestEvent]) -> ByteBuffer {
+package enum SinkTestEventsJSON {
+    package static func render(_ tests: [SinkTestEvent]) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.writeStaticString("{\"test_events\":[")
         for (index, test) in tests.enumerated() {
@@ -69,7 +69,7 @@ public enum SinkTestEventsJSON {
     }
 
     /// The test events of such a body; nil when it is not one.
-    public static func parse(_ bytes: [UInt8]) -> [SinkTestEvent]? {
+    package static func parse(_ bytes: [UInt8]) -> [SinkTestEvent]? {
         guard let value = try? JSONReader.parse(bytes), case .array(let items)? = value["test_events"] else { return nil }
         return items.compactMap { item in
             guard let testID = item["test_id"]?.stringValue, let text = item["received_at"]?.stringValue,

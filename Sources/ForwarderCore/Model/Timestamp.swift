@@ -2,56 +2,56 @@
 ///
 /// Event times, watermarks and cursors all use it, so ordering and equality never depend on
 /// `Date`'s floating point or a formatter's locale.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
-    public var epochMilliseconds: Int64
+    package var epochMilliseconds: Int64
 
-    public init(epochMilliseconds: Int64) {
+    package init(epochMilliseconds: Int64) {
         self.epochMilliseconds = epochMilliseconds
     }
 
-    public static let distantPast = Timestamp(epochMilliseconds: Int64.min / 2)
-    public static let distantFuture = Timestamp(epochMilliseconds: Int64.max / 2)
+    package static let distantPast = Timestamp(epochMilliseconds: Int64.min / 2)
+    package static let distantFuture = Timestamp(epochMilliseconds: Int64.max / 2)
 
-    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+    package static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.epochMilliseconds < rhs.epochMilliseconds
     }
 
     /// This instant moved by a duration (negative durations move it back).
-    public func adding(_ duration: Duration) -> Timestamp {
+    package func adding(_ duration: Duration) -> Timestamp {
         let (sum, overflow) = epochMilliseconds.addingReportingOverflow(duration.milliseconds)
         return Timestamp(epochMilliseconds: overflow ? (duration < .zero ? .min : .max) : sum)
     }
 
-    public func subtracting(_ duration: Duration) -> Timestamp {
+    package func subtracting(_ duration: Duration) -> Timestamp {
         let (difference, overflow) = epochMilliseconds.subtractingReportingOverflow(duration.milliseconds)
         return Timestamp(epochMilliseconds: overflow ? (duration < .zero ? .max : .min) : difference)
     }
 
     /// The duration from `other` to `self`.
-    public func duration(since other: Timestamp) -> Duration {
+    package func duration(since other: Timestamp) -> Duration {
         let (difference, overflow) = epochMilliseconds.subtractingReportingOverflow(other.epochMilliseconds)
         return .milliseconds(overflow ? (other.epochMilliseconds < 0 ? Int64.max : Int64.min) : difference)
     }
 
     /// Midnight UTC of the day this instant falls on.
-    public var startOfUTCDay: Timestamp {
+    package var startOfUTCDay: Timestamp {
         let day = Self.floorDiv(epochMilliseconds, Self.millisecondsPerDay)
         return Timestamp(epochMilliseconds: day * Self.millisecondsPerDay)
     }
 
     /// Milliseconds since midnight UTC of this instant's day.
-    public var millisecondOfDay: Int64 {
+    package var millisecondOfDay: Int64 {
         Self.floorMod(epochMilliseconds, Self.millisecondsPerDay)
     }
 
     /// The UTC calendar date of this instant.
-    public var utcDate: CivilDate {
+    package var utcDate: CivilDate {
         CivilDate(daysSinceEpoch: Self.floorDiv(epochMilliseconds, Self.millisecondsPerDay))
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-20T08:15:00.000Z`.
-    public var rfc3339: String {
+    package var rfc3339: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
         appendRFC3339(to: &bytes, fractionDigits: 3)
@@ -59,17 +59,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// RFC 3339 in UTC without fractional seconds, e.g. `2026-11-20T08:15:00Z`.
-    public var rfc3339Seconds: String {
+    package var rfc3339Seconds: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(20)
         appendRFC3339(to: &bytes, fractionDigits: 0)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public var description: String { rfc3339 }
+    package var description: String { rfc3339 }
 
     /// Appends RFC 3339 text in UTC (`fractionDigits` 0 or 3) without allocating a String.
-    public func appendRFC3339(to bytes: inout [UInt8], fractionDigits: Int = 3) {
+    package func appendRFC3339(to bytes: inout [UInt8], fractionDigits: Int = 3) {
         let ms = Self.floorMod(epochMilliseconds, Self.millisecondsPerDay)
         let date = utcDate
         Self.appendDigits(date.year, count: 4, to: &bytes)
@@ -117,7 +117,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 extension Duration {
     /// Whole milliseconds in this duration (sub-millisecond parts are dropped), saturating at
     /// `Int64.min` / `Int64.max` instead of wrapping for durations beyond ±292 million years.
-    public var milliseconds: Int64 {
+    package var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         if overflow { return seconds < 0 ? .min : .max }
@@ -127,7 +127,7 @@ extension Duration {
     }
 
     /// Seconds as a floating-point number, for metrics and logs.
-    public var secondsDouble: Double {
+    package var secondsDouble: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -2,7 +2,7 @@ extension Timestamp {
     /// Which date-time texts a parse accepts. Both take `YYYY-MM-DD` (UTC midnight) and RFC 3339
     /// (`2026-11-01T08:15:00Z`, `2026-11-01T08:15:00.250+02:00`, `t` and `z` in lower case); a time
     /// always needs a zone, and fractional seconds are kept to the millisecond.
-    public enum TextForm: Sendable {
+    package enum TextForm: Sendable {
         /// RFC 3339 and nothing more: what the pipeline file's `start_from` takes.
         case rfc3339
         /// Also what Twilio and its clients send besides RFC 3339: ISO 8601 offsets without a colon
@@ -12,12 +12,12 @@ extension Timestamp {
     }
 
     /// Parses the date-time forms Twilio and its clients use (`TextForm.lenient`); nil for anything else.
-    public init?(iso8601 text: some StringProtocol) {
+    package init?(iso8601 text: some StringProtocol) {
         self.init(text, form: .lenient)
     }
 
     /// Parses `text` in `form`; nil for anything else, an impossible date or time included.
-    public init?(_ text: some StringProtocol, form: TextForm) {
+    package init?(_ text: some StringProtocol, form: TextForm) {
         var utf8 = Array(text.utf8)
         guard let value = utf8.withUnsafeMutableBufferPointer({ Timestamp.parse(UnsafeBufferPointer($0), form: form) }) else {
             return nil

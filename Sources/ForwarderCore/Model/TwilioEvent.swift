@@ -1,10 +1,10 @@
 /// Where an event came from: the Monitor Events REST API or an Event Streams webhook delivery.
-public enum EventOrigin: Int, Sendable, Hashable, CaseIterable {
+package enum EventOrigin: Int, Sendable, Hashable, CaseIterable {
     case monitor = 0
     case eventStreams = 1
 
     /// The `event.dataset` value outputs use for this origin.
-    public var dataset: String {
+    package var dataset: String {
         switch self {
         case .monitor: "twilio.monitor"
         case .eventStreams: "twilio.event_streams"
@@ -13,7 +13,7 @@ public enum EventOrigin: Int, Sendable, Hashable, CaseIterable {
 }
 
 /// Where an event's time was taken from; anything but `.event` is flagged in outputs.
-public enum EventTimeSource: Int, Sendable, Hashable {
+package enum EventTimeSource: Int, Sendable, Hashable {
     /// Monitor `event_date` or CloudEvent `time`.
     case event = 0
     /// CloudEvent `data.timestamp` (epoch milliseconds as a string).
@@ -26,40 +26,40 @@ public enum EventTimeSource: Int, Sendable, Hashable {
 ///
 /// The interpreted fields are what encoders map to SIEM fields; `raw` is the original JSON object
 /// exactly as Twilio sent it, so nothing the forwarder does not understand is ever lost.
-public struct TwilioEvent: Sendable, Equatable {
+package struct TwilioEvent: Sendable, Equatable {
     /// Monitor `sid` (`AE…`) or CloudEvent `id`.
-    public var id: String
+    package var id: String
     /// The journal's uniqueness key: the Monitor sid, or CloudEvent `source` + `id`.
-    public var dedupKey: String
-    public var time: Timestamp
-    public var timeSource: EventTimeSource
-    public var origin: EventOrigin
+    package var dedupKey: String
+    package var time: Timestamp
+    package var timeSource: EventTimeSource
+    package var origin: EventOrigin
     /// Monitor `event_type` or CloudEvent `type`; `unknown` when absent.
-    public var type: String
-    public var accountSid: String?
+    package var type: String
+    package var accountSid: String?
     /// Monitor `actor_sid`, or for IAM events the API key / credential sid (`auth_sid`).
-    public var actorSid: String?
+    package var actorSid: String?
     /// Monitor `actor_type` (`user`, `account`, `twilio-admin`, …).
-    public var actorType: String?
+    package var actorType: String?
     /// Monitor `source` (`api`, `web`, `twilio`) or the CloudEvent `source` attribute.
-    public var source: String?
+    package var source: String?
     /// Monitor `source_ip_address` or IAM `data.address`.
-    public var sourceIP: String?
-    public var resourceSid: String?
-    public var resourceType: String?
-    public var description: String?
+    package var sourceIP: String?
+    package var resourceSid: String?
+    package var resourceType: String?
+    package var description: String?
     /// IAM `data.action` (the HTTP method of the blocked request).
-    public var httpMethod: String?
+    package var httpMethod: String?
     /// IAM `data.resource` (the API path of the blocked request) or Monitor `url`.
-    public var urlPath: String?
+    package var urlPath: String?
     /// IAM `data.authentication_method` (`API Key`, `Auth Token`).
-    public var authMethod: String?
+    package var authMethod: String?
     /// IAM `data.request_sid`.
-    public var requestSid: String?
+    package var requestSid: String?
     /// The original JSON object, byte for byte.
-    public var raw: [UInt8]
+    package var raw: [UInt8]
 
-    public init(
+    package init(
         id: String, dedupKey: String, time: Timestamp, timeSource: EventTimeSource = .event,
         origin: EventOrigin, type: String, accountSid: String? = nil, actorSid: String? = nil,
         actorType: String? = nil, source: String? = nil, sourceIP: String? = nil,
@@ -90,19 +90,19 @@ public struct TwilioEvent: Sendable, Equatable {
 }
 
 /// An event as the merger released it: its place in the merged stream and how it got there.
-public struct ForwardedEvent: Sendable, Equatable {
+package struct ForwardedEvent: Sendable, Equatable {
     /// The release sequence number; every output follows this order.
-    public var sequence: Int64
+    package var sequence: Int64
     /// True when the event arrived after its time had already been released.
-    public var late: Bool
+    package var late: Bool
     /// The replay job that re-emits the event, or nil in the live stream.
-    public var replayJob: String?
-    public var event: TwilioEvent
+    package var replayJob: String?
+    package var event: TwilioEvent
 
     /// True when the event is re-emitted by a replay rather than the live stream.
-    public var replay: Bool { replayJob != nil }
+    package var replay: Bool { replayJob != nil }
 
-    public init(sequence: Int64, late: Bool = false, replayJob: String? = nil, event: TwilioEvent) {
+    package init(sequence: Int64, late: Bool = false, replayJob: String? = nil, event: TwilioEvent) {
         self.sequence = sequence
         self.late = late
         self.replayJob = replayJob

@@ -1,15 +1,15 @@
 /// Exponential backoff with jitter: the next delay before retrying a failed call. A pure value;
 /// the caller sleeps.
-public struct Backoff: Sendable, Equatable {
-    public var initial: Duration
-    public var maximum: Duration
-    public var multiplier: Double
+package struct Backoff: Sendable, Equatable {
+    package var initial: Duration
+    package var maximum: Duration
+    package var multiplier: Double
     /// Fraction of the delay that is randomised: 0.5 gives a delay in [base/2, base].
-    public var jitter: Double
+    package var jitter: Double
     /// Failures since the last success.
-    public private(set) var attempt: Int = 0
+    package private(set) var attempt: Int = 0
 
-    public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(60), multiplier: Double = 2, jitter: Double = 0.5) {
+    package init(initial: Duration = .seconds(1), maximum: Duration = .seconds(60), multiplier: Double = 2, jitter: Double = 0.5) {
         self.initial = initial
         self.maximum = max(initial, maximum)
         self.multiplier = multiplier
@@ -18,7 +18,7 @@ public struct Backoff: Sendable, Equatable {
 
     /// The delay before the next attempt; `retryAfter` (a server's `Retry-After`) wins when it is
     /// longer, capped at ten times `maximum` so a bogus header cannot park the caller forever.
-    public mutating func nextDelay(retryAfter: Duration? = nil, using rng: inout some RandomNumberGenerator) -> Duration {
+    package mutating func nextDelay(retryAfter: Duration? = nil, using rng: inout some RandomNumberGenerator) -> Duration {
         let base = min(maximum.secondsDouble, initial.secondsDouble * pow(multiplier, Double(min(attempt, 62))))
         attempt += 1
         let low = base * (1 - jitter)
@@ -29,13 +29,13 @@ public struct Backoff: Sendable, Equatable {
         return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
-    public mutating func nextDelay(retryAfter: Duration? = nil) -> Duration {
+    package mutating func nextDelay(retryAfter: Duration? = nil) -> Duration {
         var rng = SystemRandomNumberGenerator()
         return nextDelay(retryAfter: retryAfter, using: &rng)
     }
 
     /// Call after a success: the next failure starts from `initial` again.
-    public mutating func reset() {
+    package mutating func reset() {
         attempt = 0
     }
 }

@@ -1,8 +1,8 @@
 /// Comparisons of secrets (signatures, passwords, tokens) whose time depends only on the lengths,
 /// so a caller timing the answers learns nothing about how much of a guess was right.
-public enum ConstantTime {
+package enum ConstantTime {
     /// Byte-wise equality whose time depends only on the lengths.
-    public static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }
@@ -10,7 +10,7 @@ public enum ConstantTime {
     }
 
     /// The same for text, compared as UTF-8.
-    public static func equal(_ a: String, _ b: String) -> Bool {
+    package static func equal(_ a: String, _ b: String) -> Bool {
         equal(Array(a.utf8), Array(b.utf8))
     }
 }

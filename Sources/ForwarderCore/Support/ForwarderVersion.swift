@@ -1,4 +1,4 @@
 /// The forwarder's release version, reported in User-Agent, CEF headers and `--version`.
-public enum ForwarderVersion {
-    public static let current = "0.1.0"
+package enum ForwarderVersion {
+    package static let current = "0.1.0"
 }

@@ -1,12 +1,12 @@
 /// A part of the forwarder that reports its health; its `name` is the key in `/readyz` and `/status`.
-public enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvertible {
+package enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvertible {
     case monitor
     case eventStreams
     case nats
     case merge
     case output(String)
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .monitor: "source:monitor"
         case .eventStreams: "source:event_streams"
@@ -17,35 +17,35 @@ public enum HealthComponent: Hashable, Sendable, Comparable, CustomStringConvert
     }
 
     /// The output's name, for an output.
-    public var outputName: String? {
+    package var outputName: String? {
         if case .output(let name) = self { return name }
         return nil
     }
 
-    public var description: String { name }
+    package var description: String { name }
 
-    public static func < (lhs: HealthComponent, rhs: HealthComponent) -> Bool { lhs.name < rhs.name }
+    package static func < (lhs: HealthComponent, rhs: HealthComponent) -> Bool { lhs.name < rhs.name }
 }
 
 /// What each component last said about its health; `/readyz` and `/status` read it.
-public actor HealthRegistry {
+package actor HealthRegistry {
     /// One component's latest report.
-    public struct Status: Sendable, Equatable {
-        public var healthy: Bool
-        public var detail: String
-        public var since: Timestamp
-        public var lastProgress: Timestamp?
+    package struct Status: Sendable, Equatable {
+        package var healthy: Bool
+        package var detail: String
+        package var since: Timestamp
+        package var lastProgress: Timestamp?
     }
 
     /// One component's answer for `/readyz` and `/status`.
-    public struct Readiness: Sendable, Equatable {
-        public var component: HealthComponent
-        public var ready: Bool
-        public var detail: String
+    package struct Readiness: Sendable, Equatable {
+        package var component: HealthComponent
+        package var ready: Bool
+        package var detail: String
 
-        public var name: String { component.name }
+        package var name: String { component.name }
 
-        public init(component: HealthComponent, ready: Bool, detail: String) {
+        package init(component: HealthComponent, ready: Bool, detail: String) {
             self.component = component
             self.ready = ready
             self.detail = detail
@@ -56,12 +56,12 @@ public actor HealthRegistry {
     private var stallLimits: [HealthComponent: Duration] = [:]
     private let clock: WallClock
 
-    public init(clock: WallClock = .system) {
+    package init(clock: WallClock = .system) {
         self.clock = clock
     }
 
     /// The component works; `progress` marks that it moved data forward.
-    public func ok(_ component: HealthComponent, detail: String = "ok", progress: Bool = true) {
+    package func ok(_ component: HealthComponent, detail: String = "ok", progress: Bool = true) {
         let now = clock.now()
         var status = components[component] ?? Status(healthy: true, detail: detail, since: now, lastProgress: nil)
         if !status.healthy { status.since = now }
@@ -72,7 +72,7 @@ public actor HealthRegistry {
     }
 
     /// The component is failing, with a sentence saying why.
-    public func failing(_ component: HealthComponent, reason: String) {
+    package func failing(_ component: HealthComponent, reason: String) {
         let now = clock.now()
         var status = components[component] ?? Status(healthy: false, detail: reason, since: now, lastProgress: nil)
         if status.healthy { status.since = now }
@@ -82,7 +82,7 @@ public actor HealthRegistry {
     }
 
     /// Registers a component that has not reported yet, so readiness waits for it.
-    public func register(_ component: HealthComponent) {
+    package func register(_ component: HealthComponent) {
         if components[component] == nil {
             components[component] = Status(healthy: true, detail: "starting", since: clock.now(), lastProgress: nil)
         }
@@ -90,17 +90,17 @@ public actor HealthRegistry {
 
     /// Declares that `component` must make progress at least once per `limit` to count as
     /// ready (a source that polls, an output that writes or idles); others need only be healthy.
-    public func expectProgress(_ component: HealthComponent, within limit: Duration) {
+    package func expectProgress(_ component: HealthComponent, within limit: Duration) {
         stallLimits[component] = limit
     }
 
     /// Every component's latest report, for `/status`.
-    public func snapshot() -> [HealthComponent: Status] {
+    package func snapshot() -> [HealthComponent: Status] {
         components
     }
 
     /// Every component's readiness now, sorted by name: healthy, and not stalled past its limit.
-    public func readiness() -> [Readiness] {
+    package func readiness() -> [Readiness] {
         let now = clock.now()
         return components.sorted { $0.key < $1.key }.map { component, status in
             guard status.healthy else {

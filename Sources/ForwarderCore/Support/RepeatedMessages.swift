@@ -1,18 +1,18 @@
 /// Logging the same failure once, not once per retry: the first occurrence goes out at once, the
 /// same message again only once `interval` has passed — then with how often it repeated meanwhile.
 /// A different message, or a success (`reset`), starts over. A value; the caller logs.
-public struct RepeatedMessages: Sendable, Equatable {
-    public var interval: Duration
+package struct RepeatedMessages: Sendable, Equatable {
+    package var interval: Duration
     private var last: String?
     private var lastLogged: Timestamp?
     private var suppressed = 0
 
-    public init(interval: Duration = .seconds(60)) {
+    package init(interval: Duration = .seconds(60)) {
         self.interval = interval
     }
 
     /// Whether to log `message` now, and how many identical ones were held back since the last.
-    public mutating func record(_ message: String, now: Timestamp) -> (log: Bool, repeated: Int) {
+    package mutating func record(_ message: String, now: Timestamp) -> (log: Bool, repeated: Int) {
         if message == last, let lastLogged, now.duration(since: lastLogged) < interval {
             suppressed += 1
             return (false, 0)
@@ -25,7 +25,7 @@ public struct RepeatedMessages: Sendable, Equatable {
     }
 
     /// The failure is over: the next one is logged at once.
-    public mutating func reset() {
+    package mutating func reset() {
         last = nil
         lastLogged = nil
         suppressed = 0

@@ -1,15 +1,15 @@
 /// A level-triggered wake-up signal between tasks: `signal()` makes the next (or a pending)
 /// `wait` return at once; `wait(timeout:)` otherwise returns when the timeout passes or the
 /// task is cancelled.
-public actor Wakeup {
+package actor Wakeup {
     private var signalled = false
     private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     private var nextID = 0
     private var fired: Set<Int> = []
 
-    public init() {}
+    package init() {}
 
-    public func signal() {
+    package func signal() {
         if waiters.isEmpty {
             signalled = true
             return
@@ -19,7 +19,7 @@ public actor Wakeup {
         for (_, continuation) in all { continuation.resume() }
     }
 
-    public func wait(timeout: Duration) async {
+    package func wait(timeout: Duration) async {
         if signalled {
             signalled = false
             return

@@ -8,9 +8,9 @@ import Prometheus
 
 /// The routes of the operations listener: liveness, readiness, status and metrics (the admin API
 /// adds its own). The public listener carries only the Event Streams webhook.
-public enum ForwarderHTTPServer {
+package enum ForwarderHTTPServer {
     /// Adds `/healthz`, `/readyz`, `/status` and `/metrics` to a router.
-    public static func addOperationalRoutes(
+    package static func addOperationalRoutes(
         to router: Router<ForwarderRequestContext>, readiness: @escaping @Sendable () async -> ReadinessReport,
         status: @escaping @Sendable () async -> ReadinessReport, metrics: PrometheusCollectorRegistry?
     ) {
@@ -50,14 +50,14 @@ public enum ForwarderHTTPServer {
 }
 
 /// Readiness of the whole forwarder: each component with a reason when it is not ready.
-public struct ReadinessReport: Sendable {
+package struct ReadinessReport: Sendable {
     /// One component's readiness.
-    public struct Component: Sendable {
-        public var name: String
-        public var ready: Bool
-        public var detail: String
+    package struct Component: Sendable {
+        package var name: String
+        package var ready: Bool
+        package var detail: String
     }
 
-    public var components: [Component]
-    public var ready: Bool { components.allSatisfy(\.ready) }
+    package var components: [Component]
+    package var ready: Bool { components.allSatisfy(\.ready) }
 }

@@ -7,29 +7,29 @@ import NIOCore
 
 /// Writes each log record as one JSON object per line on stderr (`--log-format json`, the
 /// default), or as a short human line (`--log-format text`).
-public struct StderrLogHandler: LogHandler {
+package struct StderrLogHandler: LogHandler {
     /// The two line formats.
-    public enum Format: Sendable { case json, text }
+    package enum Format: Sendable { case json, text }
 
-    public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
+    package var logLevel: Logger.Level
     let label: String
     let format: Format
     let clock: WallClock
 
-    public init(label: String, format: Format, level: Logger.Level = .info, clock: WallClock = .system) {
+    package init(label: String, format: Format, level: Logger.Level = .info, clock: WallClock = .system) {
         self.label = label
         self.format = format
         self.logLevel = level
         self.clock = clock
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = self.metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         var buffer = ByteBuffer()

@@ -4,8 +4,8 @@ import Prometheus
 /// Every metric the forwarder exports, with the `# HELP` text `/metrics` shows for it: one
 /// prefix (`siem_forwarder_`), units in the names. Docs/OPERATIONS.md documents the same list, and
 /// a test keeps the two in step.
-public enum MetricCatalog {
-    public static let help: [String: String] = [
+package enum MetricCatalog {
+    package static let help: [String: String] = [
         "siem_forwarder_build_info": "Always 1; the version label says which release runs.",
         "siem_forwarder_monitor_requests_total": "Monitor API requests, retries included.",
         "siem_forwarder_monitor_retries_total": "Monitor API requests retried (429, 5xx, timeouts, resets, unreadable pages).",
@@ -44,37 +44,37 @@ public enum MetricCatalog {
 
 /// swift-metrics' factory for the Prometheus registry, adding each family's `# HELP` from the
 /// catalog (the plain factory writes none).
-public struct CatalogedMetricsFactory: MetricsFactory {
+package struct CatalogedMetricsFactory: MetricsFactory {
     let registry: PrometheusCollectorRegistry
     let plain: PrometheusMetricsFactory
 
-    public init(registry: PrometheusCollectorRegistry) {
+    package init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         self.plain = PrometheusMetricsFactory(registry: registry)
     }
 
-    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeCounter(label: label, dimensions: dimensions) }
         return registry.makeCounter(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    package func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         plain.makeFloatingPointCounter(label: label, dimensions: dimensions)
     }
 
-    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate) }
         return aggregate
             ? registry.makeValueHistogram(descriptor: Self.descriptor(label, help), labels: dimensions, buckets: Self.valueBuckets)
             : registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
-    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    package func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeMeter(label: label, dimensions: dimensions) }
         return registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
-    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         guard let help = MetricCatalog.help[label] else { return plain.makeTimer(label: label, dimensions: dimensions) }
         return registry.makeDurationHistogram(descriptor: Self.descriptor(label, help), labels: dimensions, buckets: Self.durationBuckets)
     }
@@ -84,11 +84,11 @@ public struct CatalogedMetricsFactory: MetricsFactory {
         MetricNameDescriptor(metricName: label, unitName: "", helpText: help)
     }
 
-    public func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
-    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { plain.destroyFloatingPointCounter(handler) }
-    public func destroyRecorder(_ handler: any RecorderHandler) { plain.destroyRecorder(handler) }
-    public func destroyMeter(_ handler: any MeterHandler) { plain.destroyMeter(handler) }
-    public func destroyTimer(_ handler: any TimerHandler) { plain.destroyTimer(handler) }
+    package func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }
+    package func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { plain.destroyFloatingPointCounter(handler) }
+    package func destroyRecorder(_ handler: any RecorderHandler) { plain.destroyRecorder(handler) }
+    package func destroyMeter(_ handler: any MeterHandler) { plain.destroyMeter(handler) }
+    package func destroyTimer(_ handler: any TimerHandler) { plain.destroyTimer(handler) }
 
     static let durationBuckets: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                               .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]

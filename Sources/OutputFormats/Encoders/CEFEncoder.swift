@@ -8,9 +8,9 @@ import NIOCore
 /// Header fields escape `\` and `|` and turn control characters into spaces; extension values
 /// escape `\`, `=`, LF and CR, and write any other control character as the text `\xHH`. Only
 /// keys with a value are written, and every custom field's label comes right before its value.
-public struct CEFEncoder: EventEncoder {
+package struct CEFEncoder: EventEncoder {
     /// Device Vendor header field.
-    public static let vendor = "Twilio"
+    package static let vendor = "Twilio"
 
     private let syslogHeader: Bool
     private let facilityBase: Int
@@ -21,7 +21,7 @@ public struct CEFEncoder: EventEncoder {
 
     /// `hostname` is the already-resolved host name of the syslog header (`options.hostname` or the
     /// machine's name); it is only written when `options.syslogHeader` is set.
-    public init(options: CEFOptions, hostname: String) {
+    package init(options: CEFOptions, hostname: String) {
         syslogHeader = options.syslogHeader
         facilityBase = min(max(options.facility, 0), 23) * 8
         hostPart = [UInt8(ascii: " ")] + SyslogHeaderField.sanitized(hostname, maxLength: 255) + [UInt8(ascii: " ")]
@@ -36,7 +36,7 @@ public struct CEFEncoder: EventEncoder {
         cefPrefix = Array(prefix.readableBytesView)
     }
 
-    public func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
+    package func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
         let e = forwarded.event
         let c = EventClassification(e)
         if syslogHeader {

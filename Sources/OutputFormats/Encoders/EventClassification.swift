@@ -5,36 +5,36 @@ import ForwarderCore
 ///
 /// Classifying is on every encoder's path, once per event, so it allocates nothing: the ECS
 /// categories are a small set and the type one case, each written from static text.
-public struct EventClassification: Sendable, Equatable {
+package struct EventClassification: Sendable, Equatable {
     /// ECS `event.category` values, as a set.
-    public var categorySet: Categories
+    package var categorySet: Categories
     /// The ECS `event.type` value.
-    public var eventType: EventType
+    package var eventType: EventType
     /// ECS `event.outcome` (`success`, `failure`, `unknown`), when it is known.
-    public var outcome: String?
+    package var outcome: String?
     /// RFC 5424 severity (0 emergency … 7 debug).
-    public var syslogSeverity: Int
+    package var syslogSeverity: Int
     /// CEF severity 0–10.
-    public var cefSeverity: Int
+    package var cefSeverity: Int
     /// Which rule matched, for encoders that name the event or its action.
-    public var kind: Kind
+    package var kind: Kind
 
     /// ECS `event.category` values, in the order encoders write them.
-    public var categories: [String] { categorySet.names.map { String(describing: $0) } }
+    package var categories: [String] { categorySet.names.map { String(describing: $0) } }
     /// ECS `event.type` values.
-    public var types: [String] { [String(describing: eventType.name)] }
+    package var types: [String] { [String(describing: eventType.name)] }
 
     /// The ECS categories an event can have; written in the order network, configuration, iam.
-    public struct Categories: OptionSet, Sendable, Hashable {
-        public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
+    package struct Categories: OptionSet, Sendable, Hashable {
+        package let rawValue: UInt8
+        package init(rawValue: UInt8) { self.rawValue = rawValue }
 
-        public static let network = Categories(rawValue: 1)
-        public static let configuration = Categories(rawValue: 2)
-        public static let iam = Categories(rawValue: 4)
+        package static let network = Categories(rawValue: 1)
+        package static let configuration = Categories(rawValue: 2)
+        package static let iam = Categories(rawValue: 4)
 
         /// The members' ECS names, in order.
-        public var names: [StaticString] {
+        package var names: [StaticString] {
             var names: [StaticString] = []
             if contains(.network) { names.append("network") }
             if contains(.configuration) { names.append("configuration") }
@@ -43,7 +43,7 @@ public struct EventClassification: Sendable, Equatable {
         }
 
         /// The set as a JSON array, e.g. `["network","iam"]`.
-        public var jsonArray: StaticString {
+        package var jsonArray: StaticString {
             switch rawValue {
             case 0: "[]"
             case 1: #"["network"]"#
@@ -58,11 +58,11 @@ public struct EventClassification: Sendable, Equatable {
     }
 
     /// The ECS `event.type` an event has.
-    public enum EventType: Sendable, Equatable {
+    package enum EventType: Sendable, Equatable {
         case denied, info, deletion, creation, change
 
         /// The ECS name.
-        public var name: StaticString {
+        package var name: StaticString {
             switch self {
             case .denied: "denied"
             case .info: "info"
@@ -73,7 +73,7 @@ public struct EventClassification: Sendable, Equatable {
         }
 
         /// The type as a one-element JSON array, e.g. `["denied"]`.
-        public var jsonArray: StaticString {
+        package var jsonArray: StaticString {
             switch self {
             case .denied: #"["denied"]"#
             case .info: #"["info"]"#
@@ -85,7 +85,7 @@ public struct EventClassification: Sendable, Equatable {
     }
 
     /// The rule an event type matched, from the most specific suffix down.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// `…ip.blocked`: a request refused by an IP access rule.
         case ipBlocked
         /// `…ip.blocked.dryrun`: a request an IP access rule in dry-run mode would have refused.
@@ -100,7 +100,7 @@ public struct EventClassification: Sendable, Equatable {
         case other
     }
 
-    public init(_ event: TwilioEvent) {
+    package init(_ event: TwilioEvent) {
         let type = event.type
         if Self.hasSuffix(type, "ip.blocked") {
             kind = .ipBlocked

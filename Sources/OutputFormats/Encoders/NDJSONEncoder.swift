@@ -3,10 +3,10 @@ import NIOCore
 
 /// Encodes an event as one JSON object in ECS style (Elastic Common Schema field names, nested
 /// objects), with the original Twilio payload untouched under `twilio`. The framer adds `\n`.
-public struct NDJSONEncoder: EventEncoder {
-    public init() {}
+package struct NDJSONEncoder: EventEncoder {
+    package init() {}
 
-    public func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
+    package func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
         let e = forwarded.event
         let c = EventClassification(e)
         b.writeStaticString("{\"@timestamp\":\"")

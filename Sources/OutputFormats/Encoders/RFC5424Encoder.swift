@@ -8,15 +8,15 @@ import NIOCore
 /// Header fields are printable ASCII only (anything else becomes `_`) and cut to their RFC
 /// limits; MSGID is the event type cut to 32. MSG is UTF-8 with a BOM (RFC 5424 §6.4), either
 /// the original event JSON on one line or a one-line sentence.
-public struct RFC5424Encoder: EventEncoder {
+package struct RFC5424Encoder: EventEncoder {
     /// RFC 5424 limit of HOSTNAME, in characters.
-    public static let hostnameMaxLength = 255
+    package static let hostnameMaxLength = 255
     /// RFC 5424 limit of APP-NAME.
-    public static let appNameMaxLength = 48
+    package static let appNameMaxLength = 48
     /// RFC 5424 limit of PROCID.
-    public static let procIDMaxLength = 128
+    package static let procIDMaxLength = 128
     /// RFC 5424 limit of MSGID.
-    public static let msgIDMaxLength = 32
+    package static let msgIDMaxLength = 32
 
     private let facilityBase: Int
     private let message: RFC5424Message
@@ -27,7 +27,7 @@ public struct RFC5424Encoder: EventEncoder {
 
     /// `hostname` is the already-resolved HOSTNAME (`options.hostname` or the machine's name);
     /// `procID` is the PROCID field (`-` when not wanted).
-    public init(options: RFC5424Options, hostname: String, procID: String = "-") {
+    package init(options: RFC5424Options, hostname: String, procID: String = "-") {
         facilityBase = min(max(options.facility, 0), 23) * 8
         message = options.message
         var middle: [UInt8] = [UInt8(ascii: " ")]
@@ -41,7 +41,7 @@ public struct RFC5424Encoder: EventEncoder {
         sdPrefix = Array("[twilio@\(options.enterpriseID) id=\"".utf8)
     }
 
-    public func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
+    package func encode(_ forwarded: ForwardedEvent, into b: inout ByteBuffer) {
         let e = forwarded.event
         let c = EventClassification(e)
         b.writeInteger(UInt8(ascii: "<"))

@@ -2,26 +2,26 @@ import NIOCore
 
 /// Wraps one encoded record for the wire or the file (separate from the encoder and from the
 /// transport, so any format works over any framing).
-public protocol RecordFramer: Sendable {
+package protocol RecordFramer: Sendable {
     /// Appends the framed form of `record` to `output`.
     func frame(_ record: ByteBuffer, into output: inout ByteBuffer)
 }
 
 /// One record per line: the record then `\n` (NDJSON files, syslog over TCP with LF framing).
-public struct NewlineDelimitedFramer: RecordFramer {
-    public init() {}
+package struct NewlineDelimitedFramer: RecordFramer {
+    package init() {}
 
-    public func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
+    package func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
         output.writeImmutableBuffer(record)
         output.writeInteger(UInt8(ascii: "\n"))
     }
 }
 
 /// RFC 6587 §3.4.1 octet counting: `MSG-LEN SP SYSLOG-MSG`.
-public struct OctetCountingFramer: RecordFramer {
-    public init() {}
+package struct OctetCountingFramer: RecordFramer {
+    package init() {}
 
-    public func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
+    package func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
         output.writeDecimal(record.readableBytes)
         output.writeInteger(UInt8(ascii: " "))
         output.writeImmutableBuffer(record)
@@ -29,10 +29,10 @@ public struct OctetCountingFramer: RecordFramer {
 }
 
 /// No framing: the record as is (one UDP datagram per record).
-public struct UnframedFramer: RecordFramer {
-    public init() {}
+package struct UnframedFramer: RecordFramer {
+    package init() {}
 
-    public func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
+    package func frame(_ record: ByteBuffer, into output: inout ByteBuffer) {
         output.writeImmutableBuffer(record)
     }
 }

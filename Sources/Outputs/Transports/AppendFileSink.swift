@@ -17,14 +17,14 @@ import NIOCore
 /// directory restored elsewhere, a changed `path:`, or a file replaced under the same name leaves
 /// that file untouched and continues in the configured path. While a file is active it holds an
 /// exclusive `flock`, so a second forwarder (a copy of the state directory, say) cannot write it.
-public actor AppendFileSink: RecordSink {
+package actor AppendFileSink: RecordSink {
     /// Settings of one append-file output.
-    public struct Settings: Sendable {
-        public var template: FileNameTemplate
-        public var rotation: RotationPolicy?
-        public var permissions: FilePermissions
+    package struct Settings: Sendable {
+        package var template: FileNameTemplate
+        package var rotation: RotationPolicy?
+        package var permissions: FilePermissions
 
-        public init(template: FileNameTemplate, rotation: RotationPolicy?, permissions: FilePermissions = FilePermissions()) {
+        package init(template: FileNameTemplate, rotation: RotationPolicy?, permissions: FilePermissions = FilePermissions()) {
             self.template = template
             self.rotation = rotation
             self.permissions = permissions
@@ -48,13 +48,13 @@ public actor AppendFileSink: RecordSink {
     private var sequence: Int64 = 0
 
     /// `logger` reports what recovery repairs (a file cut back to its committed length).
-    public init(settings: Settings, logger: Logger = Logger(label: "append-file", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    package init(settings: Settings, logger: Logger = Logger(label: "append-file", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.settings = settings
         self.logger = logger
         fixedPath = !FileTransportConfig.placeholders.contains { settings.template.template.contains("{\($0)}") }
     }
 
-    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+    package func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         current?.file.close()
         current = nil
         counter = position.fileCounter
@@ -81,7 +81,7 @@ public actor AppendFileSink: RecordSink {
         return position
     }
 
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+    package func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         if current == nil {
             try await open(firstSequence: batch.first, now: now, commit: commit)
@@ -103,14 +103,14 @@ public actor AppendFileSink: RecordSink {
         }
     }
 
-    public func tick(now: Timestamp, commit: OutputCommitter) async throws {
+    package func tick(now: Timestamp, commit: OutputCommitter) async throws {
         guard let rotation = settings.rotation, let active = current, let openedAt = active.openedAt else { return }
         if rotation.shouldRotate(bytes: active.length, records: active.records, openedAt: openedAt, now: now) {
             try await rotate(commit: commit)
         }
     }
 
-    public func nextDeadline() -> Timestamp? {
+    package func nextDeadline() -> Timestamp? {
         guard let rotation = settings.rotation, let active = current, active.records > 0, let openedAt = active.openedAt else { return nil }
         return rotation.deadline(openedAt: openedAt)
     }
@@ -119,7 +119,7 @@ public actor AppendFileSink: RecordSink {
     /// with `copytruncate` it is our file, cut to zero. Either way the file at the path becomes
     /// the active one, its present length the committed one; the records before it are where
     /// logrotate put them.
-    public func reopen(now: Timestamp, commit: OutputCommitter) async throws {
+    package func reopen(now: Timestamp, commit: OutputCommitter) async throws {
         guard let active = current else { return }
         active.file.close()
         current = nil
@@ -141,7 +141,7 @@ public actor AppendFileSink: RecordSink {
 
     /// Everything is already durable after each batch; the file stays the active one so the next
     /// run appends to it.
-    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+    package func finish(now: Timestamp, commit: OutputCommitter) async throws {
         current?.file.close()
         current = nil
     }
@@ -219,10 +219,10 @@ public actor AppendFileSink: RecordSink {
 }
 
 /// Another process holds the lock of an append file this output would write.
-public struct AppendFileInUse: Error, CustomStringConvertible, Sendable {
-    public var path: String
+package struct AppendFileInUse: Error, CustomStringConvertible, Sendable {
+    package var path: String
 
-    public var description: String {
+    package var description: String {
         "Another process is writing \(path) (it holds the file's lock): two forwarders, for example a copy of this state directory, must not share an output file; give each its own path."
     }
 }

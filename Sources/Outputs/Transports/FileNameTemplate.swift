@@ -3,14 +3,14 @@ import Foundation
 
 /// Expands an output path template: `{yyyy}{MM}{dd}{HH}{mm}{ss}` from the file's open time (UTC)
 /// and `{seq}` from the output's file counter (at least six digits).
-public struct FileNameTemplate: Sendable, Equatable {
-    public var template: String
+package struct FileNameTemplate: Sendable, Equatable {
+    package var template: String
 
-    public init(_ template: String) {
+    package init(_ template: String) {
         self.template = template
     }
 
-    public func path(openedAt time: Timestamp, counter: Int64) -> String {
+    package func path(openedAt time: Timestamp, counter: Int64) -> String {
         let date = time.utcDate
         let secondOfDay = Int(time.millisecondOfDay / 1000)
         func pad(_ v: Int, _ n: Int) -> String {
@@ -30,13 +30,13 @@ public struct FileNameTemplate: Sendable, Equatable {
     }
 
     /// Whether the template numbers its files with `{seq}`.
-    public var hasSequence: Bool { template.contains("{seq}") }
+    package var hasSequence: Bool { template.contains("{seq}") }
 
     /// The path of a new file opened at `time` that no file has yet (`taken` says which are):
     /// with `{seq}` the counter moves on until the name is free; without it (a daily name
     /// rotated twice in a day, say) `-NNNNNN` goes before the file's extensions instead, so a
     /// name is never reused and never searched for forever.
-    public func freshPath(openedAt time: Timestamp, counter: inout Int64, taken: (String) -> Bool) -> String {
+    package func freshPath(openedAt time: Timestamp, counter: inout Int64, taken: (String) -> Bool) -> String {
         var candidate = path(openedAt: time, counter: counter)
         if hasSequence {
             while taken(candidate) {
@@ -56,7 +56,7 @@ public struct FileNameTemplate: Sendable, Equatable {
 
     /// Whether `path` is one this template can produce: each placeholder as its digits, and,
     /// without `{seq}`, the `-NNNNNN` that `freshPath` may insert before the name's extensions.
-    public func matches(_ path: String) -> Bool {
+    package func matches(_ path: String) -> Bool {
         let widths: [String: String] = ["yyyy": "{4}", "MM": "{2}", "dd": "{2}", "HH": "{2}", "mm": "{2}", "ss": "{2}", "seq": "{6,}"]
         let slash = template.lastIndex(of: "/").map { template.index(after: $0) } ?? template.startIndex
         let name = template[slash...]

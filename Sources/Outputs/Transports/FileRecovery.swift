@@ -4,9 +4,9 @@ import Journal
 /// What a file output's recovery does with the file records an earlier run left in the journal,
 /// decided from the records and from what is on disk (given as functions, so the decision is
 /// tested without files). The sinks carry the steps out in order.
-public enum FileRecovery {
+package enum FileRecovery {
     /// One step of a recovery.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// A sealed file whose rename did not happen: its range is committed, so it must appear.
         case rename(from: String, to: String)
         /// An open `.part`: its range was never committed; its events are written again.
@@ -20,22 +20,22 @@ public enum FileRecovery {
     }
 
     /// What is on disk, as recovery needs to know it.
-    public struct Disk: Sendable {
-        public var exists: @Sendable (String) -> Bool
-        public var identity: @Sendable (String) -> FileIdentity?
+    package struct Disk: Sendable {
+        package var exists: @Sendable (String) -> Bool
+        package var identity: @Sendable (String) -> FileIdentity?
 
-        public init(exists: @escaping @Sendable (String) -> Bool, identity: @escaping @Sendable (String) -> FileIdentity?) {
+        package init(exists: @escaping @Sendable (String) -> Bool, identity: @escaping @Sendable (String) -> FileIdentity?) {
             self.exists = exists
             self.identity = identity
         }
 
         /// The real file system.
-        public static let posix = Disk(exists: { PosixFile.exists($0) }, identity: { PosixFile.identity(of: $0) })
+        package static let posix = Disk(exists: { PosixFile.exists($0) }, identity: { PosixFile.identity(of: $0) })
     }
 
     /// Rotating gzip files: a sealed `.part` still there is renamed to its final name, an open
     /// one removed; every record is then forgotten.
-    public static func rotating(_ files: [OutputFile], disk: Disk) -> [Step] {
+    package static func rotating(_ files: [OutputFile], disk: Disk) -> [Step] {
         files.flatMap { file -> [Step] in
             if file.sealed {
                 return disk.exists(file.partPath) ? [.rename(from: file.partPath, to: file.finalPath), .forget(partPath: file.partPath)]
@@ -48,7 +48,7 @@ public enum FileRecovery {
     /// Plain append files: a committed logrotate-style rename not carried out is completed (unless
     /// the target appeared meanwhile); the active file is resumed only when the configured
     /// `template` names it and it is still the file that was written (`foreign`), else left alone.
-    public static func append(_ files: [OutputFile], template: FileNameTemplate, disk: Disk) -> [Step] {
+    package static func append(_ files: [OutputFile], template: FileNameTemplate, disk: Disk) -> [Step] {
         var steps: [Step] = []
         for file in files where file.sealed {
             if file.partPath != file.finalPath, disk.exists(file.partPath), !disk.exists(file.finalPath) {

@@ -10,25 +10,25 @@ import Foundation
 import Journal
 
 /// A file I/O failure naming the path and the operating system's reason.
-public struct FileIOError: Error, CustomStringConvertible, Sendable {
-    public var operation: String
-    public var path: String
-    public var errno: Int32
+package struct FileIOError: Error, CustomStringConvertible, Sendable {
+    package var operation: String
+    package var path: String
+    package var errno: Int32
 
-    public var description: String {
+    package var description: String {
         "Could not \(operation) \(path): \(String(cString: strerror(errno)))"
     }
 }
 
 /// A thin owner of a POSIX file descriptor: complete writes, fsync, truncate. Durability needs
 /// these exact calls, which Foundation's FileHandle does not promise.
-public final class PosixFile {
-    public let path: String
+package final class PosixFile {
+    package let path: String
     private var fd: Int32
 
     /// Opens for appending, creating the file and missing parent directories with `permissions`
     /// (exactly, whatever the umask). An existing file keeps its mode and owner.
-    public init(appendingTo path: String, create: Bool = true, permissions: FilePermissions = FilePermissions()) throws(FileIOError) {
+    package init(appendingTo path: String, create: Bool = true, permissions: FilePermissions = FilePermissions()) throws(FileIOError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, create {
@@ -57,7 +57,7 @@ public final class PosixFile {
     }
 
     /// Writes every byte, retrying short writes and EINTR.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
         var offset = 0
         while offset < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -69,7 +69,7 @@ public final class PosixFile {
         }
     }
 
-    public func write(_ bytes: [UInt8]) throws(FileIOError) {
+    package func write(_ bytes: [UInt8]) throws(FileIOError) {
         var failure: FileIOError?
         bytes.withUnsafeBytes { buffer in
             do throws(FileIOError) { try write(buffer) } catch { failure = error }
@@ -78,24 +78,24 @@ public final class PosixFile {
     }
 
     /// Flushes the file's data to stable storage.
-    public func sync() throws(FileIOError) {
+    package func sync() throws(FileIOError) {
         if fsync(fd) != 0 { throw FileIOError(operation: "fsync", path: path, errno: errno) }
     }
 
     /// The current size of the file.
-    public func size() throws(FileIOError) -> Int64 {
+    package func size() throws(FileIOError) -> Int64 {
         var st = stat()
         if fstat(fd, &st) != 0 { throw FileIOError(operation: "stat", path: path, errno: errno) }
         return Int64(st.st_size)
     }
 
     /// Which file this is (device, inode, birth time).
-    public func identity() throws(FileIOError) -> FileIdentity {
+    package func identity() throws(FileIOError) -> FileIdentity {
         try Self.identity(ofDescriptor: fd, path: path)
     }
 
     /// The identity of the file at `path` now, or nil when there is none.
-    public static func identity(of path: String) -> FileIdentity? {
+    package static func identity(of path: String) -> FileIdentity? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { _ = Glibc.close(fd) }
@@ -112,30 +112,30 @@ public final class PosixFile {
 
     /// Takes an exclusive advisory lock (`flock`) without waiting; false when another open file
     /// holds one. Released when the file is closed.
-    public func tryLockExclusively() throws(FileIOError) -> Bool {
+    package func tryLockExclusively() throws(FileIOError) -> Bool {
         if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
         if errno == EWOULDBLOCK { return false }
         throw FileIOError(operation: "lock", path: path, errno: errno)
     }
 
     /// Cuts the file back to `length` bytes.
-    public func truncate(to length: Int64) throws(FileIOError) {
+    package func truncate(to length: Int64) throws(FileIOError) {
         if ftruncate(fd, off_t(length)) != 0 { throw FileIOError(operation: "truncate", path: path, errno: errno) }
     }
 
-    public func close() {
+    package func close() {
         if fd >= 0 { _ = Glibc.close(fd) }
         fd = -1
     }
 
     /// Renames atomically and makes the rename durable by syncing the directory.
-    public static func rename(_ from: String, to: String) throws(FileIOError) {
+    package static func rename(_ from: String, to: String) throws(FileIOError) {
         if Glibc.rename(from, to) != 0 { throw FileIOError(operation: "rename \(from) to", path: to, errno: errno) }
         try syncDirectory(of: to)
     }
 
     /// Fsyncs the directory holding `path`, so a create, rename or unlink in it survives a crash.
-    public static func syncDirectory(of path: String) throws(FileIOError) {
+    package static func syncDirectory(of path: String) throws(FileIOError) {
         var directory = (path as NSString).deletingLastPathComponent
         if directory.isEmpty { directory = "." }
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -144,12 +144,12 @@ public final class PosixFile {
         if fsync(dfd) != 0 { throw FileIOError(operation: "fsync directory", path: directory, errno: errno) }
     }
 
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
     /// Removes a file; a file that is already gone is fine.
-    public static func remove(_ path: String) throws(FileIOError) {
+    package static func remove(_ path: String) throws(FileIOError) {
         if unlink(path) != 0, errno != ENOENT { throw FileIOError(operation: "remove", path: path, errno: errno) }
     }
 }
@@ -157,17 +157,17 @@ public final class PosixFile {
 /// The mode and group of the files (and directories) an output creates, set exactly rather than
 /// left to the umask. Directories get the execute bit wherever the files are readable, so the
 /// group that may read the files may also enter their directory.
-public struct FilePermissions: Sendable, Equatable {
-    public var mode: mode_t
-    public var group: gid_t?
+package struct FilePermissions: Sendable, Equatable {
+    package var mode: mode_t
+    package var group: gid_t?
 
-    public init(mode: UInt32 = 0o640, group: UInt32? = nil) {
+    package init(mode: UInt32 = 0o640, group: UInt32? = nil) {
         self.mode = mode_t(mode)
         self.group = group.map { gid_t($0) }
     }
 
     /// Owner rwx; group and others r-x where the files are readable for them.
-    public var directoryMode: mode_t {
+    package var directoryMode: mode_t {
         0o700 | (mode & 0o040 != 0 ? 0o050 : 0) | (mode & 0o004 != 0 ? 0o005 : 0)
     }
 

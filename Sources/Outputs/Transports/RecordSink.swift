@@ -2,7 +2,7 @@ import ForwarderCore
 import Journal
 
 /// A step a sink needs made durable in the journal before it goes on.
-public enum OutputCommit: Sendable, Equatable {
+package enum OutputCommit: Sendable, Equatable {
     /// A `.part` file is about to be created; recorded so a crash can clean it up.
     case openFile(OutputFile)
     /// The records up to this position are durable at the destination.
@@ -15,19 +15,19 @@ public enum OutputCommit: Sendable, Equatable {
 }
 
 /// Performs a sink's commits in the journal; sinks call it at the moment durability requires.
-public struct OutputCommitter: Sendable {
-    public var perform: @Sendable (OutputCommit) async throws -> Void
+package struct OutputCommitter: Sendable {
+    package var perform: @Sendable (OutputCommit) async throws -> Void
 
-    public init(_ perform: @escaping @Sendable (OutputCommit) async throws -> Void) {
+    package init(_ perform: @escaping @Sendable (OutputCommit) async throws -> Void) {
         self.perform = perform
     }
 
-    public func callAsFunction(_ commit: OutputCommit) async throws {
+    package func callAsFunction(_ commit: OutputCommit) async throws {
         try await perform(commit)
     }
 
     /// Commits into `journal` under `output`; `committed` hears every position made durable.
-    public static func journal(_ journal: Journal, output: String, clock: WallClock,
+    package static func journal(_ journal: Journal, output: String, clock: WallClock,
                                committed: @escaping @Sendable (Int64) async -> Void = { _ in }) -> OutputCommitter {
         OutputCommitter { commit in
             switch commit {
@@ -46,14 +46,14 @@ public struct OutputCommitter: Sendable {
     }
 
     /// Commits nothing (a replay's network outputs resend whole days instead).
-    public static let discarding = OutputCommitter { _ in }
+    package static let discarding = OutputCommitter { _ in }
 }
 
 /// Writes framed records somewhere and says when they are durable. Sinks know nothing of
 /// formats: the output service encodes and frames records, the sink only stores or sends them.
 /// Every sink takes the same ``RecordBatch``: byte sinks write its bytes, record-wise sinks
 /// (datagrams, messages) use its boundaries and keys.
-public protocol RecordSink: Sendable {
+package protocol RecordSink: Sendable {
     /// Completes or discards what an earlier run left behind; returns where to resume.
     func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition
     /// Accepts the framed records `batch.through - batch.count + 1 ... batch.through`.
@@ -70,5 +70,5 @@ public protocol RecordSink: Sendable {
 }
 
 extension RecordSink {
-    public func reopen(now: Timestamp, commit: OutputCommitter) async throws {}
+    package func reopen(now: Timestamp, commit: OutputCommitter) async throws {}
 }

@@ -20,18 +20,18 @@ import NIOCore
 /// written (its handle, compressor, members and unwritten bytes) and only then settles the
 /// journal's file records: the `.part` is removed while nothing writes into it, and the retry
 /// compresses the uncommitted records afresh into a new file.
-public actor RotatingFileSink: RecordSink {
+package actor RotatingFileSink: RecordSink {
     /// Settings of one rotating file output.
-    public struct Settings: Sendable {
-        public var template: FileNameTemplate
-        public var gzipLevel: Int
-        public var rotation: RotationPolicy
-        public var permissions: FilePermissions
+    package struct Settings: Sendable {
+        package var template: FileNameTemplate
+        package var gzipLevel: Int
+        package var rotation: RotationPolicy
+        package var permissions: FilePermissions
         /// False writes the records as they are (a replay of a plain-file output); the file still
         /// becomes visible only when complete.
-        public var gzip: Bool
+        package var gzip: Bool
 
-        public init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy, permissions: FilePermissions = FilePermissions(),
+        package init(template: FileNameTemplate, gzipLevel: Int = 6, rotation: RotationPolicy, permissions: FilePermissions = FilePermissions(),
                     gzip: Bool = true) {
             self.template = template
             self.gzipLevel = gzipLevel
@@ -59,12 +59,12 @@ public actor RotatingFileSink: RecordSink {
     private var pending: [UInt8] = []
     private static let writeChunk = 256 * 1024
 
-    public init(settings: Settings) {
+    package init(settings: Settings) {
         self.settings = settings
         pending.reserveCapacity(Self.writeChunk * 2)
     }
 
-    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+    package func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         discardOpenFile()
         for step in FileRecovery.rotating(files, disk: .posix) {
             switch step {
@@ -78,7 +78,7 @@ public actor RotatingFileSink: RecordSink {
         return position
     }
 
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+    package func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         if current == nil {
             try await open(firstSequence: batch.first, now: now, commit: commit)
@@ -110,18 +110,18 @@ public actor RotatingFileSink: RecordSink {
         }
     }
 
-    public func tick(now: Timestamp, commit: OutputCommitter) async throws {
+    package func tick(now: Timestamp, commit: OutputCommitter) async throws {
         guard let file = current else { return }
         if settings.rotation.shouldRotate(bytes: file.bytesOnDisk + Int64(pending.count), records: file.records, openedAt: file.openedAt, now: now) {
             try await seal(now: now, commit: commit)
         }
     }
 
-    public func nextDeadline() -> Timestamp? {
+    package func nextDeadline() -> Timestamp? {
         current.flatMap { settings.rotation.deadline(openedAt: $0.openedAt) }
     }
 
-    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+    package func finish(now: Timestamp, commit: OutputCommitter) async throws {
         if current != nil { try await seal(now: now, commit: commit) }
     }
 

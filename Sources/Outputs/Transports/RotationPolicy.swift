@@ -2,18 +2,18 @@ import ForwarderCore
 
 /// When an output file is closed and a new one started: by size, by age, or both. A limit that is
 /// nil never triggers, so a size-only policy has no timer at all.
-public struct RotationPolicy: Sendable, Equatable {
+package struct RotationPolicy: Sendable, Equatable {
     /// Close once the file on disk reaches this many bytes.
-    public var maxBytes: Int64?
+    package var maxBytes: Int64?
     /// Close once the file has been open this long (and holds at least one record).
-    public var maxAge: Duration?
+    package var maxAge: Duration?
 
-    public init(maxBytes: Int64?, maxAge: Duration?) {
+    package init(maxBytes: Int64?, maxAge: Duration?) {
         self.maxBytes = maxBytes
         self.maxAge = maxAge
     }
 
-    public func shouldRotate(bytes: Int64, records: Int, openedAt: Timestamp, now: Timestamp) -> Bool {
+    package func shouldRotate(bytes: Int64, records: Int, openedAt: Timestamp, now: Timestamp) -> Bool {
         guard records > 0 else { return false }
         if let maxBytes, bytes >= maxBytes { return true }
         if let maxAge, now.duration(since: openedAt) >= maxAge { return true }
@@ -21,7 +21,7 @@ public struct RotationPolicy: Sendable, Equatable {
     }
 
     /// When an open file will be due by age, for the output's timer; nil when age never closes it.
-    public func deadline(openedAt: Timestamp) -> Timestamp? {
+    package func deadline(openedAt: Timestamp) -> Timestamp? {
         maxAge.map { openedAt.adding($0) }
     }
 }

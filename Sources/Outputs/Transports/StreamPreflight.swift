@@ -6,18 +6,18 @@ import NIOSSL
 /// What `validate` can learn about a TCP or TLS output before `run` depends on it: whether its TLS
 /// files are PEM that the TLS library loads (as `run` loads them on every connect), and, for
 /// `validate --connect`, whether the collector accepts a connection (and a TLS handshake).
-public enum StreamPreflight {
+package enum StreamPreflight {
     /// One thing wrong with one of the TLS keys of an output's transport.
-    public struct FileProblem: Sendable, Equatable {
+    package struct FileProblem: Sendable, Equatable {
         /// `ca_file`, `cert_file` or `key_file`.
-        public var key: String
+        package var key: String
         /// One sentence without the location.
-        public var message: String
+        package var message: String
     }
 
     /// Every TLS file that does not load as `run` would load it; a client key that does not belong
     /// to its certificate is reported at `key_file`.
-    public static func tlsFileProblems(_ tls: TLSTransportConfig) -> [FileProblem] {
+    package static func tlsFileProblems(_ tls: TLSTransportConfig) -> [FileProblem] {
         var problems: [FileProblem] = []
         if let caFile = tls.caFile, let problem = certificateProblem(caFile, what: "CA certificate") {
             problems.append(FileProblem(key: "ca_file", message: problem))
@@ -47,7 +47,7 @@ public enum StreamPreflight {
 
     /// Connects to the collector as `run` does (within `connect_timeout`, TLS handshake included)
     /// and closes again; the error says what failed, in one sentence.
-    public static func connect(output: String, tcp: TCPTransportConfig, tls: TLSTransportConfig?) async throws(TransportError) {
+    package static func connect(output: String, tcp: TCPTransportConfig, tls: TLSTransportConfig?) async throws(TransportError) {
         let connector = StreamConnector(output: output, tcp: tcp, tls: tls, group: MultiThreadedEventLoopGroup.singleton)
         let connection = try await connector.connect()
         try? await connection.channel.close()

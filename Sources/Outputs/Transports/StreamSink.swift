@@ -27,7 +27,7 @@ import Synchronization
 ///
 /// Each write is awaited until the kernel takes the bytes, so a slow collector slows this
 /// output (at most one batch is buffered) instead of growing memory.
-public actor StreamSink: RecordSink {
+package actor StreamSink: RecordSink {
     private let name: String
     private let connector: StreamConnector
     private let logger: Logger
@@ -48,7 +48,7 @@ public actor StreamSink: RecordSink {
     /// acknowledged bytes count as delivered; `finishTimeout` bounds the wait for the
     /// collector's close at shutdown; `boundedStop` (off for `run --once`) makes a shutdown stop
     /// reconnecting and cut a write still blocked `finishTimeout` after it began.
-    public init(name: String, config: TCPTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
+    package init(name: String, config: TCPTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
                 boundedStop: Bool = true, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         self.init(name: name, tcp: config, tls: nil, confirmDelay: confirmDelay, finishTimeout: finishTimeout, boundedStop: boundedStop,
                   group: group, logger: logger)
@@ -56,7 +56,7 @@ public actor StreamSink: RecordSink {
 
     /// A TLS sink; throws when the CA, certificate or key file cannot be loaded (they are read
     /// again on every connect, so renewed certificates are picked up).
-    public init(name: String, config: TLSTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
+    package init(name: String, config: TLSTransportConfig, confirmDelay: Duration = .seconds(1), finishTimeout: Duration = .seconds(5),
                 boundedStop: Bool = true, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) throws(TransportError) {
         self.init(name: name, tcp: config.tcp, tls: config, confirmDelay: confirmDelay, finishTimeout: finishTimeout, boundedStop: boundedStop,
                   group: group, logger: logger)
@@ -76,12 +76,12 @@ public actor StreamSink: RecordSink {
         unconfirmed = Gauge(label: "siem_forwarder_output_unconfirmed_records", dimensions: [("output", name)])
     }
 
-    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+    package func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         forgot(delivery.recovered(committed: position.sequence))
         return position
     }
 
-    public func write(_ records: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+    package func write(_ records: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard records.count > 0 else { return }
         try await advance(now: now, commit: commit)
         let connection = try await connected()
@@ -97,18 +97,18 @@ public actor StreamSink: RecordSink {
         reportUnconfirmed()
     }
 
-    public func tick(now: Timestamp, commit: OutputCommitter) async throws {
+    package func tick(now: Timestamp, commit: OutputCommitter) async throws {
         try await advance(now: now, commit: commit)
     }
 
-    public func nextDeadline() async -> Timestamp? {
+    package func nextDeadline() async -> Timestamp? {
         delivery.nextDeadline(link: link)
     }
 
     /// Closes this side's output (TLS: close_notify first), waits up to `finishTimeout` for the
     /// collector to close its side, and commits everything it acknowledged if it did, or if it
     /// acknowledged everything; otherwise only what the usual rule confirms.
-    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+    package func finish(now: Timestamp, commit: OutputCommitter) async throws {
         guard let connection else { return }
         let started = ContinuousClock.now
         /// `now`, moved on by the time this finish has taken.

@@ -11,9 +11,9 @@ import NIOSSL
 
 /// A network output that could not deliver: what it was doing, to which collector, the
 /// system's reason, and what to check. Printed as one sentence for logs and health checks.
-public struct TransportError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct TransportError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What failed.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// The collector's host name did not resolve.
         case resolve
         /// The TCP connection was refused or could not be made.
@@ -32,17 +32,17 @@ public struct TransportError: Error, CustomStringConvertible, Sendable, Equatabl
         case stopping
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The output's name from the pipeline file.
-    public var output: String
+    package var output: String
     /// `udp://host:port`, `tcp://host:port` or `tls://host:port`.
-    public var endpoint: String
+    package var endpoint: String
     /// The operating system's or TLS library's reason, when there is one.
-    public var underlying: String?
+    package var underlying: String?
     /// Records sent but not confirmed when the connection failed; the output sends them again.
-    public var unconfirmed: Int
+    package var unconfirmed: Int
 
-    public init(_ kind: Kind, output: String, endpoint: String, underlying: String? = nil, unconfirmed: Int = 0) {
+    package init(_ kind: Kind, output: String, endpoint: String, underlying: String? = nil, unconfirmed: Int = 0) {
         self.kind = kind
         self.output = output
         self.endpoint = endpoint
@@ -54,7 +54,7 @@ public struct TransportError: Error, CustomStringConvertible, Sendable, Equatabl
         self.init(kind, output: output, endpoint: endpoint, underlying: Self.reason(error), unconfirmed: unconfirmed)
     }
 
-    public var description: String {
+    package var description: String {
         let because = underlying.map { " (\($0))" } ?? ""
         let resend = unconfirmed > 0 ? "; its \(unconfirmed) unconfirmed records will be sent again after reconnecting" : ""
         switch kind {

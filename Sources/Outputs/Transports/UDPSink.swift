@@ -20,7 +20,7 @@ import Synchronization
 /// most every five seconds; if it then fails to resolve, the last address is kept). A name that
 /// never resolved is the one error that is thrown, so the output waits and retries instead of
 /// dropping everything it reads.
-public actor UDPSink: RecordSink {
+package actor UDPSink: RecordSink {
     private let name: String
     private let config: UDPTransportConfig
     private let group: any EventLoopGroup
@@ -35,7 +35,7 @@ public actor UDPSink: RecordSink {
 
     /// A sink sending to `config.host:config.port`; `name` is the output's name, used in
     /// metrics (dimension `output`) and messages.
-    public init(name: String, config: UDPTransportConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    package init(name: String, config: UDPTransportConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger) {
         self.name = name
         self.config = config
@@ -47,12 +47,12 @@ public actor UDPSink: RecordSink {
 
     private var endpoint: String { "udp://\(config.host):\(config.port)" }
 
-    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+    package func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         position
     }
 
     /// Sends each record of `batch` as one datagram, by the batch's record boundaries.
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+    package func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         let records = batch.bytes
         let channel = try await openChannel()
@@ -86,11 +86,11 @@ public actor UDPSink: RecordSink {
         try await commit(.position(OutputPosition(sequence: batch.through)))
     }
 
-    public func tick(now: Timestamp, commit: OutputCommitter) async throws {}
+    package func tick(now: Timestamp, commit: OutputCommitter) async throws {}
 
-    public func nextDeadline() async -> Timestamp? { nil }
+    package func nextDeadline() async -> Timestamp? { nil }
 
-    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+    package func finish(now: Timestamp, commit: OutputCommitter) async throws {
         if let channel {
             self.channel = nil
             try? await channel.close()
@@ -99,7 +99,7 @@ public actor UDPSink: RecordSink {
 
     /// How many leading bytes of `datagram` to send: all of them when within `limit`, else the
     /// longest prefix of at most `limit` bytes that does not end inside a UTF-8 sequence.
-    public static func truncationLength(of datagram: ByteBuffer, limit: Int) -> Int {
+    package static func truncationLength(of datagram: ByteBuffer, limit: Int) -> Int {
         let length = datagram.readableBytes
         guard length > limit else { return length }
         var cut = max(0, limit)

@@ -10,14 +10,14 @@ import NIOPosix
 /// lost acknowledgement sends the batch again; the stream's duplicate window drops what it
 /// already stored, so the stream holds each event once. The blocking C client runs on NIO's
 /// thread pool, one call at a time.
-public actor NATSSink: RecordSink {
+package actor NATSSink: RecordSink {
     private let name: String
     private let settings: NATSTransportConfig
     private let logger: Logger
     private let subject: NATSSubjectTemplate
     private var connection: NATSConnection?
 
-    public init(name: String, settings: NATSTransportConfig, logger: Logger) {
+    package init(name: String, settings: NATSTransportConfig, logger: Logger) {
         self.name = name
         self.settings = settings
         self.subject = NATSSubjectTemplate(settings.subject)
@@ -26,7 +26,7 @@ public actor NATSSink: RecordSink {
 
     /// Nothing to undo: what reached the stream before a crash is deduplicated when resent.
     /// Connects and checks the stream once, so a missing stream is reported at start.
-    public func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
+    package func recover(position: OutputPosition, files: [OutputFile], commit: OutputCommitter) async throws -> OutputPosition {
         let connection = try await connected()
         let window: Duration
         do {
@@ -40,7 +40,7 @@ public actor NATSSink: RecordSink {
         return position
     }
 
-    public func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
+    package func write(_ batch: RecordBatch, now: Timestamp, commit: OutputCommitter) async throws {
         guard batch.count > 0 else { return }
         let connection = try await connected()
         let subjects = batch.records.map(subject.subject(for:))
@@ -56,18 +56,18 @@ public actor NATSSink: RecordSink {
         try await commit(.position(OutputPosition(sequence: batch.through)))
     }
 
-    public func tick(now: Timestamp, commit: OutputCommitter) async throws {}
+    package func tick(now: Timestamp, commit: OutputCommitter) async throws {}
 
-    public func nextDeadline() async -> Timestamp? { nil }
+    package func nextDeadline() async -> Timestamp? { nil }
 
-    public func finish(now: Timestamp, commit: OutputCommitter) async throws {
+    package func finish(now: Timestamp, commit: OutputCommitter) async throws {
         guard let connection else { return }
         self.connection = nil
         try? await NIOThreadPool.singleton.runIfActive { connection.close() }
     }
 
     /// Connects as `run` would and returns the stream's duplicate window (`validate --connect`).
-    public static func preflight(output: String, settings: NATSTransportConfig) async throws -> Duration {
+    package static func preflight(output: String, settings: NATSTransportConfig) async throws -> Duration {
         do {
             return try await NIOThreadPool.singleton.runIfActive {
                 let connection = try NATSConnection(settings.client, maxPending: settings.maxPending, wait: settings.ackWait)

@@ -3,14 +3,14 @@ import Foundation
 /// The subject an output publishes each record to: a template with `{dataset}` (`monitor` or
 /// `event_streams`), `{type}` (the event type) and `{account}` (the account SID, `unknown`
 /// without one). Characters a subject cannot carry in a token (space, `*`, `>`) become `_`.
-public struct NATSSubjectTemplate: Sendable, Equatable {
-    public let template: String
+package struct NATSSubjectTemplate: Sendable, Equatable {
+    package let template: String
 
-    public init(_ template: String) {
+    package init(_ template: String) {
         self.template = template
     }
 
-    public func subject(for record: RecordBatch.Record) -> String {
+    package func subject(for record: RecordBatch.Record) -> String {
         template
             .replacingOccurrences(of: "{dataset}", with: Self.token(record.dataset))
             .replacingOccurrences(of: "{type}", with: Self.token(record.type))
