@@ -16,6 +16,7 @@ actor RecordingReporter: WatermarkReporter {
     private(set) var watermarks: [Timestamp] = []
     private(set) var journalChanges = 0
     private var watermarkWaiters: [CheckedContinuation<Void, Never>] = []
+    private var changeWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     func report(_ source: SourceID, watermark: Timestamp) {
         watermarks.append(watermark)
@@ -25,6 +26,18 @@ actor RecordingReporter: WatermarkReporter {
 
     func journalChanged(_ arrival: MergeState.Arrival) {
         journalChanges += 1
+        let due = changeWaiters.filter { $0.count <= journalChanges }
+        changeWaiters.removeAll { $0.count <= journalChanges }
+        for waiter in due { waiter.continuation.resume() }
+    }
+
+    /// Returns once `count` commits were reported: the receiver tells the merger after it has
+    /// answered the delivery, so a test that has the answer may not have the report yet.
+    func journalChanges(reaching count: Int) async -> Int {
+        if journalChanges < count {
+            await withCheckedContinuation { changeWaiters.append((count, $0)) }
+        }
+        return journalChanges
     }
 
     func waitForWatermark() async {

@@ -39,7 +39,7 @@ struct WebhookDeliveryTests {
                 #expect(stored.first?.raw == Array(text.utf8))
                 #expect(stored.first?.id == "NO00000000000000000000000001")
                 #expect(stored.first?.time.epochMilliseconds == 1_756_056_832_164)
-                #expect(await server.reporter.journalChanges == 1)
+                #expect(await server.reporter.journalChanges(reaching: 1) == 1)
             }
         }
     }
@@ -96,7 +96,7 @@ struct WebhookDeliveryTests {
             #expect(second.status == 200)
             #expect(second.body == #"{"accepted":0,"duplicates":2}"#)
             #expect(try await server.storedCount() == 2)
-            #expect(await server.reporter.journalChanges == 1)
+            #expect(await server.reporter.journalChanges(reaching: 1) == 1)
         }
     }
 
