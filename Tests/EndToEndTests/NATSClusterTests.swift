@@ -48,8 +48,9 @@ struct NATSClusterTests {
         """
     }
 
-    /// One signed delivery of `ids` to the replica on `port`; true on 200.
-    static func deliver(_ ids: [String], port: Int) async -> Bool {
+    /// One signed delivery of `ids` (IAM `ip.blocked` CloudEvents) to the forwarder on `port`,
+    /// signed with `token`; true on 200.
+    static func deliver(_ ids: [String], port: Int, token: String = token) async -> Bool {
         let time = Timestamp(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)).rfc3339
         let events = ids.map { id in
             #"{"specversion":"1.0","type":"com.twilio.iam.ip.blocked","source":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","id":"\#(id)","time":"\#(time)","datacontenttype":"application/json","data":{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","address":"203.0.113.9","action":"POST"}}"#

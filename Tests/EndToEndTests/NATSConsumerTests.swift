@@ -65,14 +65,9 @@ struct NATSConsumerTests {
         """
     }
 
-    /// One signed delivery of `ids`; true on 200.
+    /// One signed delivery of `ids` to the publisher on `port`; true on 200.
     static func deliver(_ ids: [String], port: Int) async -> Bool {
-        let time = Timestamp(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)).rfc3339
-        let events = ids.map { id in
-            #"{"specversion":"1.0","type":"com.twilio.iam.ip.blocked","source":"/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","id":"\#(id)","time":"\#(time)","data":{"account_sid":"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","address":"203.0.113.9"}}"#
-        }
-        let url = "http://127.0.0.1:\(port)/webhooks/event-streams"
-        return (try? await postSignedDelivery("[" + events.joined(separator: ",") + "]", to: url, authToken: token).status) == 200
+        await NATSClusterTests.deliver(ids, port: port, token: token)
     }
 
     @Test("every event in the stream reaches the consumer's files exactly once across a kill -9 of the consumer; a foreign message is rejected and logged")
