@@ -169,47 +169,43 @@ package final class MonitorPoller: Service, Sendable {
     }
 
     /// One pass over the pages of `window`; throws ``NextPageRefused`` for ``poll(_:cursor:startedAt:)``.
+    /// The next page is requested while this one is stored (pages are still stored in order, and
+    /// a page is requested only when the one before says the window goes on), so the API's
+    /// latency and decoding overlap the journal's commit.
     private func pollPages(_ window: PollWindow, cursor: MonitorCursor, startedAt: Timestamp) async throws -> MonitorCursor? {
-        var url = client.listURL(startDate: window.start, endDate: window.end, pageSize: settings.pageSize)
-        var newest: Timestamp?
-        var newestStored: Timestamp?
-        var pages = 0
-        var fetched = 0
+        var progress = WindowProgress()
+        var page = try await fetchWithRetry(client.listURL(startDate: window.start, endDate: window.end, pageSize: settings.pageSize),
+                                            isNextPage: false, seen: cursor.reportedWatermark)
         while true {
-            let page = try await fetchWithRetry(url, isNextPage: pages > 0, seen: cursor.reportedWatermark)
-            pages += 1
-            fetched += page.events.count
-            for event in page.events where event.timeSource == .event {
-                newest = newest.map { max($0, event.time) } ?? event.time
+            progress.count(page)
+            if let nextURL = page.nextPageURL, plan.shouldFetchNextPage(after: page.events, hasNextPage: true, window: window) {
+                async let following = fetchWithRetry(nextURL, isNextPage: true, seen: cursor.reportedWatermark)
+                try await store(page, checkpoint: nil, progress: &progress)
+                if Task.isShuttingDownGracefully || Task.isCancelled { return nil }
+                page = try await following
+                continue
             }
-            let more = plan.shouldFetchNextPage(after: page.events, hasNextPage: page.nextPageURL != nil, window: window)
-            var checkpoint: SourceCheckpoint?
-            var nextCursor: MonitorCursor?
-            if !more {
-                let after = plan.cursor(after: window, previous: cursor, newestSeen: newest, pollStartedAt: startedAt)
-                nextCursor = after
-                checkpoint = SourceCheckpoint(source: source, state: after.encoded())
+            let after = plan.cursor(after: window, previous: cursor, newestSeen: progress.newest, pollStartedAt: startedAt)
+            try await store(page, checkpoint: SourceCheckpoint(source: source, state: after.encoded()), progress: &progress)
+            // The window's events count as arrived once it is complete: pages come newest
+            // first, so releasing one page before the older ones are in would make them late.
+            if let newestStored = progress.newestStored {
+                await reporter.journalChanged(MergeState.Arrival(receivedAt: clock.now(), newest: newestStored))
             }
-            let receivedAt = clock.now()
-            let result = try await journal.append(page.events, receivedAt: receivedAt, checkpoint: checkpoint)
-            inserted.increment(by: result.inserted)
-            duplicates.increment(by: result.duplicates)
-            if result.inserted > 0, let newestOnPage = page.events.map(\.time).max() {
-                newestStored = max(newestStored ?? newestOnPage, newestOnPage)
-            }
-            if let nextCursor {
-                // The window's events count as arrived once it is complete: pages come newest
-                // first, so releasing one page before the older ones are in would make them late.
-                if let newestStored {
-                    await reporter.journalChanged(MergeState.Arrival(receivedAt: clock.now(), newest: newestStored))
-                }
-                logger.debug("Monitor window complete", metadata: [
-                    "start": "\(window.start)", "pages": "\(pages)", "events": "\(fetched)", "cursor": "\(nextCursor)",
-                ])
-                return nextCursor
-            }
-            if Task.isShuttingDownGracefully || Task.isCancelled { return nil }
-            url = page.nextPageURL!
+            logger.debug("Monitor window complete", metadata: [
+                "start": "\(window.start)", "pages": "\(progress.pages)", "events": "\(progress.fetched)", "cursor": "\(after)",
+            ])
+            return after
+        }
+    }
+
+    /// Stores one page (with the window's checkpoint when it is the last) and counts it.
+    private func store(_ page: MonitorPage, checkpoint: SourceCheckpoint?, progress: inout WindowProgress) async throws {
+        let result = try await journal.append(page.events, receivedAt: clock.now(), checkpoint: checkpoint)
+        inserted.increment(by: result.inserted)
+        duplicates.increment(by: result.duplicates)
+        if result.inserted > 0, let newestOnPage = page.events.map(\.time).max() {
+            progress.newestStored = max(progress.newestStored ?? newestOnPage, newestOnPage)
         }
     }
 
@@ -258,6 +254,23 @@ package final class MonitorPoller: Service, Sendable {
                 logger.error("Monitor poller stopped: \(error)")
                 throw error
             }
+        }
+    }
+}
+
+/// What the pages of one window held so far: the newest event time seen and stored, for the cursor
+/// and the merger.
+private struct WindowProgress {
+    var pages = 0
+    var fetched = 0
+    var newest: Timestamp?
+    var newestStored: Timestamp?
+
+    mutating func count(_ page: MonitorPage) {
+        pages += 1
+        fetched += page.events.count
+        for event in page.events where event.timeSource == .event {
+            newest = newest.map { max($0, event.time) } ?? event.time
         }
     }
 }
