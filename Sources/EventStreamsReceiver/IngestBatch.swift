@@ -14,25 +14,25 @@ struct IngestOutcome: Sendable, Equatable {
 /// The events of several deliveries merged for one journal transaction, and how to split the
 /// transaction's result back per delivery. A pure value: no I/O.
 struct IngestBatch: Sendable {
-    /// Each dedup key once, first occurrence first: what the transaction inserts.
+    /// Each event once (by ``DedupIdentity``), first occurrence first: what the transaction inserts.
     private(set) var unique: [TwilioEvent] = []
     /// For each event of `unique`, the delivery it came from.
     private(set) var owners: [Int] = []
-    /// Per delivery: events repeating a key seen earlier in the same batch.
+    /// Per delivery: events repeating one seen earlier in the same batch.
     private(set) var repeated: [Int]
     let deliveryCount: Int
 
     init(_ deliveries: [[TwilioEvent]]) {
         deliveryCount = deliveries.count
         repeated = Array(repeating: 0, count: deliveries.count)
-        var seen = Set<String>()
+        var seen = Set<DedupIdentity>()
         let total = deliveries.reduce(0) { $0 + $1.count }
         unique.reserveCapacity(total)
         owners.reserveCapacity(total)
         seen.reserveCapacity(total)
         for (delivery, events) in deliveries.enumerated() {
             for event in events {
-                if seen.insert(event.dedupKey).inserted {
+                if seen.insert(event.dedupIdentity).inserted {
                     unique.append(event)
                     owners.append(delivery)
                 } else {

@@ -119,7 +119,7 @@ actor IngestBatcher {
             var stored: [Bool] = []
             stored.reserveCapacity(batch.unique.count)
             for event in batch.unique {
-                stored.append(try journal.contains(dedupKey: event.dedupKey))
+                stored.append(try journal.contains(event))
             }
             alreadyStored = stored
         }

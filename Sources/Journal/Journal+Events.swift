@@ -16,7 +16,7 @@ extension Journal {
         e.url_path, e.auth_method, e.request_sid, e.raw
         """
 
-    /// Stores events (ignoring any already present by dedup key) and, in the same transaction,
+    /// Stores events (ignoring any already present: the same dedup key at the same own time) and, in the same transaction,
     /// the source checkpoint that covers them. When this returns, both are durable.
     @discardableResult
     package func append(_ events: [TwilioEvent], receivedAt: Timestamp, checkpoint: SourceCheckpoint? = nil) throws(JournalError) -> AppendResult {
@@ -103,10 +103,22 @@ extension Journal {
         }
     }
 
-    /// Whether an event with this dedup key is stored.
-    package func contains(dedupKey: String) throws(JournalError) -> Bool {
+    /// Whether this event (its dedup key at its own time) is stored: what `append` would ignore.
+    package func contains(_ event: TwilioEvent) throws(JournalError) -> Bool {
         try read("look up an event") {
-            let query = try statement("SELECT 1 FROM events WHERE dedup_key = ?1")
+            let query = try statement("SELECT 1 FROM events WHERE \(JournalSchema.dedupTime) = ?1 AND dedup_key = ?2")
+            let identity = event.dedupIdentity
+            try query.bind(identity.time, at: 1)
+            try query.bind(identity.key, at: 2)
+            return try query.step()
+        }
+    }
+
+    /// Whether any event with this dedup key is stored, at any time. It scans the table: for
+    /// tests and tools, not for a delivery path.
+    package func contains(dedupKey: String) throws(JournalError) -> Bool {
+        try read("look up an event by key") {
+            let query = try statement("SELECT 1 FROM events WHERE dedup_key = ?1 LIMIT 1")
             try query.bind(dedupKey, at: 1)
             return try query.step()
         }

@@ -31,7 +31,7 @@ package actor Journal {
         do {
             db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 5000)
             try db.enableWAL(synchronous: synchronous)
-            try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096;")
+            try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096; PRAGMA wal_autocheckpoint = 8192;")
         } catch {
             throw JournalError("be opened", path: path, error)
         }

@@ -229,7 +229,7 @@ package enum JournalRepair {
         func inRanges(_ id: Int64) -> Bool { ranges.contains { $0.contains(id) } }
         var keys: [Int64: String] = [:]
         var times: [Int64: Int64] = [:]
-        let unique = try? source.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL")
+        let unique = try? source.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND (name = 'events_dedup' OR sql IS NULL)")
         let uniqueIndex = (try? unique?.step()) == true ? unique?.string(at: 0) : nil
         if let uniqueIndex, let scan = try? source.prepare("SELECT rowid, dedup_key FROM events INDEXED BY \(uniqueIndex)") {
             while (try? scan.step()) == true {

@@ -33,7 +33,26 @@ struct JournalTests {
         #expect(try await reopened.checkpoint(of: .monitor) == Array("c1".utf8))
         await reopened.close()
         let db = try SQLiteConnection(path: dir.path + "/journal.sqlite")
-        #expect(try db.userVersion == 4)
+        #expect(try db.userVersion == 5)
+    }
+
+    @Test("an event is its key at its own time: a key at another own time is another event; one received without a time is unique by key")
+    func dedupIdentity() async throws {
+        let dir = TestDirectory()
+        let journal = try Journal(directory: dir.path)
+        var receipt = event("ce:a", at: 7000)
+        receipt.timeSource = .receipt
+        var redelivered = receipt
+        redelivered.time = Timestamp(epochMilliseconds: 9000)
+        let first = try await journal.append([event("AE1", at: 1000), receipt], receivedAt: Timestamp(epochMilliseconds: 7000))
+        #expect(first == AppendResult(inserted: 2, duplicates: 0))
+        #expect(try await journal.contains(event("AE1", at: 1000)))
+        #expect(try await !journal.contains(event("AE1", at: 2000)))
+        #expect(try await journal.contains(redelivered))
+        let second = try await journal.append([event("AE1", at: 1000), event("AE1", at: 2000), redelivered], receivedAt: Timestamp(epochMilliseconds: 9000))
+        #expect(second == AppendResult(inserted: 1, duplicates: 2))
+        #expect(try await journal.stats().events == 3)
+        await journal.close()
     }
 
     @Test("a version 1 journal (release state in the event rows) migrates with every row, release and position intact")

@@ -29,7 +29,8 @@ package enum EventTimeSource: Int, Sendable, Hashable {
 package struct TwilioEvent: Sendable, Equatable {
     /// Monitor `sid` (`AE…`) or CloudEvent `id`.
     package var id: String
-    /// The journal's uniqueness key: the Monitor sid, or CloudEvent `source` + `id`.
+    /// The Monitor sid, or CloudEvent `source` + `id`: with the event's own time, what the journal
+    /// deduplicates by (``dedupIdentity``).
     package var dedupKey: String
     package var time: Timestamp
     package var timeSource: EventTimeSource
@@ -107,5 +108,25 @@ package struct ForwardedEvent: Sendable, Equatable {
         self.late = late
         self.replayJob = replayJob
         self.event = event
+    }
+}
+
+/// What makes two events the same event: the dedup key at the event's own time. An event with no
+/// time of its own (``EventTimeSource/receipt``) is identified by its key alone, under time 0,
+/// since each delivery of it is received at another moment.
+package struct DedupIdentity: Sendable, Hashable {
+    package var time: Int64
+    package var key: String
+
+    package init(time: Int64, key: String) {
+        self.time = time
+        self.key = key
+    }
+}
+
+extension TwilioEvent {
+    /// The identity the journal deduplicates by.
+    package var dedupIdentity: DedupIdentity {
+        DedupIdentity(time: timeSource == .receipt ? 0 : time.epochMilliseconds, key: dedupKey)
     }
 }
