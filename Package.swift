@@ -230,6 +230,18 @@ let package = Package(
 
         // Load client for the Event Streams endpoint (Benchmarks/ingest.sh drives it).
         .executableTarget(
+            name: "ingest-server",
+            dependencies: [
+                "EventStreamsReceiver", "ForwarderCore", "Journal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/Sources/ingest-server",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "ingest-bench",
             dependencies: [
                 "TwilioSimulator",

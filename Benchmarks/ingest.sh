@@ -3,6 +3,8 @@
 # only the webhook source and a gzip NDJSON output, loaded by `ingest-bench` (16 clients POSTing
 # signed arrays of 50 IAM CloudEvents). Prints req/s, events/s, p50/p99 latency, journal
 # transactions per request (from /metrics), and checks every event reached the files once.
+# Then the cost of durability: the same receiver and HTTP server alone (`ingest-server`), once
+# storing each batch in a journal and once storing nothing, under the same load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-16}
@@ -11,11 +13,14 @@ REQUESTS=${REQUESTS:-4000}
 PORT=${PORT:-18556}
 OPS_PORT=${OPS_PORT:-19556}
 
-swift build -c release --product siem-forwarder >/dev/null
-swift build -c release --product ingest-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+SCRATCH=${SCRATCH:-.build-release}
+for product in siem-forwarder ingest-bench ingest-server; do
+    swift build -c release --scratch-path "$SCRATCH" --product "$product" >/dev/null
+done
+bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
 work=$(mktemp -d)
-trap 'kill $fwd 2>/dev/null || true; rm -rf "$work"' EXIT
+fwd=; srv=
+trap 'kill $fwd $srv 2>/dev/null || true; rm -rf "$work"' EXIT
 
 cat > "$work/bench.yaml" <<YAML
 state:
@@ -45,6 +50,7 @@ YAML
 fwd=$!
 until curl -sf "http://127.0.0.1:$OPS_PORT/healthz" >/dev/null; do sleep 0.1; done
 
+echo "== siem-forwarder run (journal, merger, gzip NDJSON output)"
 "$bin/ingest-bench" "http://127.0.0.1:$PORT/webhooks/event-streams" bench-token "$CLIENTS" "$BATCH" "$REQUESTS"
 
 metrics=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics")
@@ -66,3 +72,15 @@ lines=$(find "$work/out" -name '*.ndjson.gz' -exec zcat {} + | wc -l)
 unique=$(find "$work/out" -name '*.ndjson.gz' -exec zcat {} + | grep -o '"event":{"id":"[^"]*"' | sort -u | wc -l)
 echo "records in files: $lines, unique ids: $unique, expected: $expected"
 [ "$lines" -eq "$expected" ] && [ "$unique" -eq "$expected" ] || { echo "MISMATCH"; exit 1; }
+
+for mode in durable discard; do
+    echo "== ingest-server $mode (the receiver alone; $([ $mode = durable ] && echo "a journal, one fsync per batch" || echo "no journal"))"
+    mkdir -p "$work/$mode"
+    "$bin/ingest-server" "$mode" "$PORT" "$work/$mode" "http://127.0.0.1:$PORT/webhooks/event-streams" bench-token > "$work/$mode.log" 2>&1 &
+    srv=$!
+    until grep -q listening "$work/$mode.log" 2>/dev/null; do sleep 0.1; done
+    "$bin/ingest-bench" "http://127.0.0.1:$PORT/webhooks/event-streams" bench-token "$CLIENTS" "$BATCH" "$REQUESTS" "$mode"
+    kill -TERM $srv
+    wait $srv || true
+    srv=
+done

@@ -32,19 +32,22 @@ package final class EventStreamsReceiver: Service, Sendable {
     /// ended by then (Twilio gives up at 5 s).
     let responseDeadline: Duration
 
+    /// `store` replaces the journal for the events (not the sink test events): only for measuring
+    /// what durability costs (``DiscardingIngestStore``).
     package convenience init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter,
-                            health: HealthRegistry? = nil, clock: WallClock = .system, logger: Logger) {
+                            health: HealthRegistry? = nil, clock: WallClock = .system, logger: Logger,
+                            store: (any IngestStore)? = nil) {
         self.init(config: config, journal: journal, reporter: reporter, health: health, clock: clock, logger: logger,
-                  responseDeadline: .seconds(4))
+                  responseDeadline: .seconds(4), store: store)
     }
 
     init(config: EventStreamsSourceConfig, journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?,
-         clock: WallClock, logger: Logger, responseDeadline: Duration) {
+         clock: WallClock, logger: Logger, responseDeadline: Duration, store: (any IngestStore)? = nil) {
         self.responseDeadline = responseDeadline
         self.config = config
         self.policy = WebhookPolicy(config: config)
         self.admission = DeliveryAdmission(limit: config.maxPendingRequests, clock: clock)
-        self.batcher = IngestBatcher(journal: journal, reporter: reporter, health: health, logger: logger)
+        self.batcher = IngestBatcher(store: store ?? JournalIngestStore(journal: journal), reporter: reporter, health: health, logger: logger)
         self.journal = journal
         self.reporter = reporter
         self.health = health

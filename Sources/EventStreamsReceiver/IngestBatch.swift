@@ -1,7 +1,7 @@
 import ForwarderCore
 
 /// How many of one delivery's events were new to the journal and how many it already held.
-struct IngestOutcome: Sendable, Equatable {
+package struct IngestOutcome: Sendable, Equatable {
     var inserted: Int
     var duplicates: Int
 
@@ -13,7 +13,7 @@ struct IngestOutcome: Sendable, Equatable {
 
 /// The events of several deliveries merged for one journal transaction, and how to split the
 /// transaction's result back per delivery. A pure value: no I/O.
-struct IngestBatch: Sendable {
+package struct IngestBatch: Sendable {
     /// Each event once (by ``DedupIdentity``), first occurrence first: what the transaction inserts.
     private(set) var unique: [TwilioEvent] = []
     /// For each event of `unique`, the delivery it came from.

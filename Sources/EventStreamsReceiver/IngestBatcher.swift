@@ -3,8 +3,8 @@ import Journal
 import Logging
 import Metrics
 
-/// Group commit: collects the events of concurrent deliveries and writes them to the journal in
-/// one `append` per batch (one transaction, one fsync for many requests), then resumes each
+/// Group commit: collects the events of concurrent deliveries and writes them to the store (the
+/// journal) in one `append` per batch (one transaction, one fsync for many requests), then resumes each
 /// delivery with its own counts. A delivery returns only after its batch committed.
 ///
 /// There is no timer: a commit starts as soon as the previous one finished, and whatever arrived
@@ -16,7 +16,7 @@ actor IngestBatcher {
         var continuation: CheckedContinuation<IngestOutcome, any Error>
     }
 
-    private let journal: Journal
+    private let store: any IngestStore
     private let reporter: any WatermarkReporter
     private let health: HealthRegistry?
     private let logger: Logger
@@ -36,9 +36,9 @@ actor IngestBatcher {
     private let commitTimer = Metrics.Timer(label: "siem_forwarder_event_streams_commit_duration_seconds")
     private let batchSize = Recorder(label: "siem_forwarder_event_streams_commit_batch_deliveries")
 
-    init(journal: Journal, reporter: any WatermarkReporter, health: HealthRegistry?, logger: Logger,
+    init(store: any IngestStore, reporter: any WatermarkReporter, health: HealthRegistry?, logger: Logger,
          maxBatchEvents: Int = 5000) {
-        self.journal = journal
+        self.store = store
         self.reporter = reporter
         self.health = health
         self.logger = logger
@@ -88,7 +88,7 @@ actor IngestBatcher {
         let outcomes: [IngestOutcome]
         transactions += 1
         do {
-            outcomes = try await Self.store(batch, receivedAt: receivedAt, in: journal)
+            outcomes = try await store.store(batch, receivedAt: receivedAt)
         } catch {
             logger.error("Event Streams deliveries could not be stored; answering 503",
                          metadata: ["deliveries": "\(waiters.count)", "error": "\(error)"])
@@ -107,24 +107,6 @@ actor IngestBatcher {
         if inserted > 0, let newest = waiters.lazy.flatMap(\.events).map(\.time).max() {
             await reporter.journalChanged(MergeState.Arrival(receivedAt: receivedAt, newest: newest))
         }
-    }
-
-    /// Runs on the journal's executor, so the look-ups and the transaction are one hop and nothing
-    /// else reaches the journal between them. Look-ups are needed only to split a shared
-    /// transaction's count per delivery (`Journal.append` returns one total).
-    private static func store(_ batch: IngestBatch, receivedAt: Timestamp,
-                              in journal: isolated Journal) throws(JournalError) -> [IngestOutcome] {
-        var alreadyStored: [Bool]?
-        if batch.needsPriorKeys {
-            var stored: [Bool] = []
-            stored.reserveCapacity(batch.unique.count)
-            for event in batch.unique {
-                stored.append(try journal.contains(event))
-            }
-            alreadyStored = stored
-        }
-        let result = try journal.append(batch.unique, receivedAt: receivedAt)
-        return batch.outcomes(inserted: result.inserted, alreadyStored: alreadyStored)
     }
 
     // MARK: Test hooks

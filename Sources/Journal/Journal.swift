@@ -14,6 +14,7 @@ package actor Journal {
     package nonisolated let path: String
     let db: SQLiteConnection
     private var statements: [String: SQLiteStatement] = [:]
+    private let checkpointer: WALCheckpointer
     private let group: MultiThreadedEventLoopGroup
     private nonisolated let loop: any EventLoop
 
@@ -31,12 +32,14 @@ package actor Journal {
         do {
             db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 5000)
             try db.enableWAL(synchronous: synchronous)
-            try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096; PRAGMA wal_autocheckpoint = 8192;")
+            try db.execute("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -4096;")
+            try db.trackWALFrames()
         } catch {
             throw JournalError("be opened", path: path, error)
         }
         try JournalSchema.migrate(db, path: path)
         self.db = db
+        self.checkpointer = WALCheckpointer(path: path, synchronous: synchronous)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.loop = group.next()
     }
@@ -67,6 +70,7 @@ package actor Journal {
 
     /// Closes the database and stops the journal's thread.
     package func close() {
+        checkpointer.stop()
         statements.removeAll()
         db.close()
         group.shutdownGracefully(queue: .global()) { _ in }
@@ -90,11 +94,19 @@ package actor Journal {
         for statement in statements.values { statement.reset() }
     }
 
-    /// Runs `body` in one immediate transaction, mapping failures to a `JournalError`.
+    /// Runs `body` in one immediate transaction, mapping failures to a `JournalError`; then hands
+    /// the WAL to the checkpointer (or, when it fell far behind, checkpoints it here).
     func write<T>(_ operation: String, _ body: () throws -> T) throws(JournalError) -> T {
         defer { resetStatements() }
         do {
-            return try db.transaction(.immediate, body)
+            let result = try db.transaction(.immediate, body)
+            let frames = db.walFrames
+            if frames >= WALCheckpointer.inlineFrames {
+                try? db.checkpoint(truncate: false)
+            } else {
+                checkpointer.committed(walFrames: frames)
+            }
+            return result
         } catch let error as JournalError {
             throw error
         } catch {

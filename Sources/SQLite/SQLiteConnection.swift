@@ -24,6 +24,12 @@ package final class SQLiteConnection {
 
     /// The raw `sqlite3 *`; nil once closed.
     private(set) var handle: OpaquePointer?
+    /// Written by the WAL hook once ``trackWALFrames()`` installed it (on the committing thread).
+    private let walFrameCount: UnsafeMutablePointer<Int32> = {
+        let pointer = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return pointer
+    }()
 
     /// Opens (or creates) the database at `path` and sets the busy timeout.
     package init(
@@ -52,7 +58,17 @@ package final class SQLiteConnection {
 
     deinit {
         sqlite3_close_v2(handle)
+        walFrameCount.deallocate()
     }
+
+    /// Turns SQLite's automatic checkpoint off and counts the WAL's frames instead
+    /// (``walFrames``), for a caller that checkpoints elsewhere.
+    package func trackWALFrames() throws(SQLiteError) {
+        csqlite_track_wal_frames(try openHandle(sql: nil), walFrameCount)
+    }
+
+    /// Frames in the WAL after this connection's last commit (with ``trackWALFrames()``).
+    package var walFrames: Int { Int(walFrameCount.pointee) }
 
     /// Closes the connection; idempotent. Statements still alive fail with SQLITE_MISUSE afterwards.
     package func close() {
