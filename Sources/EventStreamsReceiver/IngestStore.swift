@@ -42,6 +42,6 @@ package struct DiscardingIngestStore: IngestStore {
     package init() {}
 
     package func store(_ batch: IngestBatch, receivedAt: Timestamp) async throws -> [IngestOutcome] {
-        batch.outcomes(inserted: batch.unique.count, alreadyStored: batch.needsPriorKeys ? Array(repeating: false, count: batch.unique.count) : nil)
+        batch.outcomes(inserted: batch.unique.count, alreadyStored: nil)
     }
 }

@@ -32,8 +32,9 @@ final class WALCheckpointer: Sendable {
     func committed(walFrames: Int) {
         guard walFrames >= Self.backgroundFrames else { return }
         let schedule = queued.withLock { queued in
-            defer { queued = true }
-            return !queued
+            if queued { return false }
+            queued = true
+            return true
         }
         guard schedule else { return }
         pool.submit { [self] state in
@@ -63,7 +64,8 @@ final class WALCheckpointer: Sendable {
                 try connection?.checkpoint(truncate: false)
             } catch {
                 // Busy or failing: the next commit asks again, and the journal checkpoints
-                // inline (reporting its own errors) once the WAL reaches `inlineFrames`.
+                // inline once the WAL reaches `inlineFrames` (a WAL that cannot be copied back
+                // because the disk is full also fails the commits, which report it).
                 connection?.close()
                 connection = nil
             }
