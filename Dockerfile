@@ -20,7 +20,7 @@ FROM ${SWIFT_IMAGE} AS build
 # Debian's current versions: pinning would break the build at the archive's next security update.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev zlib1g-dev libnats-dev \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libsqlite3-dev zlib1g-dev libdeflate-dev libnats-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -51,7 +51,7 @@ FROM ${RUNTIME_IMAGE} AS runtime-base
 # hadolint ignore=DL3008
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libsqlite3-0 zlib1g libnats3.4 libssl3 libprotobuf-c1 libstdc++6 ca-certificates \
+        libsqlite3-0 zlib1g libdeflate0 libnats3.4 libssl3 libprotobuf-c1 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 siem-forwarder \
     && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/twilio-siem-forwarder \

@@ -34,7 +34,8 @@ let package = Package(
         .systemLibrary(name: "CPosix"),
         .systemLibrary(name: "CNats", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
         .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "Gzip", dependencies: ["CZlib"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        .target(name: "Gzip", dependencies: ["CZlib", "CDeflate"], swiftSettings: swiftSettings),
 
         // Product modules, lowest first.
         .target(

@@ -240,3 +240,37 @@ private func runGzip(_ arguments: [String], input: [UInt8]) throws -> (output: [
         #expect(status == 0 && system == first + second)
     }
 }
+
+/// The whole-buffer members libdeflate makes for output files: valid gzip for zlib and gzip(1).
+@Suite struct GzipMemberTests {
+    @Test(arguments: 0...12)
+    func everyLevelRoundTripsThroughZlib(level: Int) throws {
+        let input = jsonLines(size: 300_000, seed: 20 + UInt64(level))
+        let member = try GzipMember.compress(input, level: level)
+        #expect(Array(member.prefix(3)) == [0x1F, 0x8B, 0x08])
+        #expect(try Gzip.decompress(member) == input)
+        if level > 0 { #expect(member.count < input.count / 2) }
+    }
+
+    @Test func membersOfBothCompressorsConcatenateAndGzipReadsThem() throws {
+        let a = jsonLines(size: 1 << 20, seed: 30)
+        let b = jsonLines(size: 70_000, seed: 31)
+        let stream = try GzipMember.compress(a) + GzipMember.compress([]) + Gzip.compress(b) + GzipMember.compress([7])
+        #expect(try Gzip.decompress(stream) == a + b + [7])
+        let (system, status) = try runGzip(["-dc"], input: stream)
+        #expect(status == 0 && system == a + b + [7])
+    }
+
+    @Test func incompressibleInputFitsItsBound() throws {
+        var rng = SplitMix64(state: 9)
+        let noise = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let member = try GzipMember.compress(noise, level: 6)
+        #expect(try Gzip.decompress(member) == noise)
+        #expect(member.count <= noise.count + noise.count / 256 + 64)
+    }
+
+    @Test func levelOutsideTheRangeIsAnError() {
+        #expect(throws: GzipError.self) { try GzipMember.compress([1], level: 13) }
+        #expect(throws: GzipError.self) { try GzipMember.compress([1], level: -1) }
+    }
+}

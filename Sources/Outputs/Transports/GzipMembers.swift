@@ -102,15 +102,17 @@ struct GzipMembers {
         inFlight.append(Job(output: output, inputBytes: bytes))
     }
 
-    /// One complete gzip member of `buffers`, laid end to end.
+    /// One complete gzip member of `buffers`, laid end to end, compressed by libdeflate in one
+    /// call (the buffers are copied together first unless there is only one).
     static func compress(_ buffers: [ByteBuffer], bytes: Int, level: Int) throws -> [UInt8] {
-        let compressor = try GzipCompressor(level: level)
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes / 4 + 64)
-        for buffer in buffers {
-            try buffer.withUnsafeReadableBytes { try compressor.compress($0, into: &output) }
+        if buffers.count == 1 {
+            return try buffers[0].withUnsafeReadableBytes { try GzipMember.compress($0, level: level) }
         }
-        try compressor.finish(into: &output)
-        return output
+        var input: [UInt8] = []
+        input.reserveCapacity(bytes)
+        for buffer in buffers {
+            input.append(contentsOf: buffer.readableBytesView)
+        }
+        return try GzipMember.compress(input, level: level)
     }
 }
