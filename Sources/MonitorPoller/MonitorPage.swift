@@ -31,10 +31,11 @@ package struct MonitorPage: Sendable {
                     }
                     sawEvents = true
                     try reader.readArray { (reader) throws(JSONParseError) in
-                        let (value, range) = try reader.readValueWithRange()
-                        guard case .object = value else { return }
-                        let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[range]))
-                        events.append(MonitorEventDecoder.decode(value, raw: raw, receivedAt: receivedAt))
+                        guard reader.peek() == UInt8(ascii: "{") else {
+                            try reader.skipValue()
+                            return
+                        }
+                        events.append(try MonitorEventDecoder.read(&reader, buffer: buffer, receivedAt: receivedAt))
                     }
                 case "meta":
                     let meta = try reader.readValue()

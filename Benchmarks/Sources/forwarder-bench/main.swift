@@ -12,7 +12,8 @@ import Outputs
 import TwilioSimulator
 
 // Micro-benchmarks of the hot path, one core: decoding Monitor pages, encoding records, and
-// zlib alone compressing the same NDJSON bytes (the wall DESIGN.md names). Run in release:
+// zlib alone compressing the same NDJSON bytes (the wall DESIGN.md names), and libdeflate alone
+// in the members the file sink cuts. Run in release:
 //   swift run -c release forwarder-bench [events]
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 100_000 : 100_000
@@ -69,6 +70,31 @@ try measure("decode Monitor pages (JSON)", events: count, bytes: pageBytes) {
     }
 }
 
+// The way pages were decoded before: every event parsed into a whole `JSONValue` tree, then
+// interpreted. Side by side with the member-by-member reader above, and checked to agree.
+var treeEvents: [TwilioEvent] = []
+treeEvents.reserveCapacity(count)
+try measure("decode Monitor pages, whole tree", events: count, bytes: pageBytes) {
+    for body in bodies {
+        try JSONReader.read(body) { (reader, buffer) throws(JSONParseError) in
+            try reader.readObject { (key, reader) throws(JSONParseError) in
+                guard key == "events" else {
+                    try reader.skipValue()
+                    return
+                }
+                try reader.readArray { (reader) throws(JSONParseError) in
+                    let (value, range) = try reader.readValueWithRange()
+                    let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[range]))
+                    treeEvents.append(MonitorEventDecoder.decode(value, raw: raw, receivedAt: Timestamp(epochMilliseconds: 0)))
+                }
+            }
+        }
+    }
+}
+guard treeEvents == events.map(\.event) else { fatalError("the two Monitor decoders disagree") }
+print("  both decoders give the same \(treeEvents.count) events")
+treeEvents = []
+
 var ndjson = ByteBuffer()
 let framer = NewlineDelimitedFramer()
 measure("encode NDJSON", events: events.count) {
@@ -101,6 +127,23 @@ for level in [1, 6] {
     }
     if level == 6 { zlibLevel6Seconds = (ContinuousClock.now - zlibStart).secondsDouble }
     print(String(format: "  compressed to %.1f%%", Double(out.count) * 100 / Double(ndjsonBytes.count)))
+}
+
+// libdeflate alone on the same bytes, cut into the 1 MiB members the gzip file sink compresses
+// (one core here; the sink runs two at once).
+for level in [1, 6] {
+    var compressed = 0
+    try measure("libdeflate alone, level \(level), 1 MiB members", events: events.count, bytes: ndjsonBytes.count) {
+        try ndjsonBytes.withUnsafeBytes { all in
+            var offset = 0
+            while offset < all.count {
+                let end = min(all.count, offset + (1 << 20))
+                compressed += try GzipMember.compress(UnsafeRawBufferPointer(rebasing: all[offset..<end]), level: level).count
+                offset = end
+            }
+        }
+    }
+    print(String(format: "  compressed to %.1f%%", Double(compressed) * 100 / Double(ndjsonBytes.count)))
 }
 
 // The file path an output drives (encode, frame, gzip file sink) next to zlib alone.

@@ -33,6 +33,6 @@ let receiver = EventStreamsReceiver(config: config, journal: journal, reporter: 
 let router = Router(context: ForwarderRequestContext.self)
 receiver.addRoutes(to: router)
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                      onServerRunning: { _ in print("listening on 127.0.0.1:\(port)") }, logger: logger)
+                      onServerRunning: { _ in FileHandle.standardError.write(Data("listening on 127.0.0.1:\(port)\n".utf8)) }, logger: logger)
 try await ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
 await journal.close()

@@ -35,3 +35,93 @@ package enum MonitorEventDecoder {
         )
     }
 }
+
+extension MonitorEventDecoder {
+    /// Reads the event object at the reader's position (`{` next) from `buffer`, the reader's
+    /// bytes: the same event as `decode` of the parsed object, and the same errors, but only the
+    /// fields an event keeps become Strings; the rest of the object is validated and skipped.
+    package static func read(_ reader: inout JSONReader, buffer: UnsafeRawBufferPointer, receivedAt: Timestamp) throws(JSONParseError) -> TwilioEvent {
+        var fields = Fields()
+        reader.skipWhitespace()
+        let start = reader.offset
+        try reader.readObjectTokens { (key, reader) throws(JSONParseError) in
+            guard let field = Field(key, in: reader.bytes) else {
+                try reader.skipValue()
+                return
+            }
+            fields.values[field.rawValue] = try reader.readScalarText()
+        }
+        let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[start..<reader.offset]))
+        func text(_ field: Field) -> String? {
+            guard let s = fields.values[field.rawValue], !s.isEmpty else { return nil }
+            return s
+        }
+        let sid = text(.sid)
+        var time = receivedAt
+        var timeSource = EventTimeSource.receipt
+        if let date = text(.eventDate), let parsed = Timestamp(iso8601: date) {
+            time = parsed
+            timeSource = .event
+        }
+        return TwilioEvent(
+            id: sid ?? "",
+            dedupKey: sid ?? "monitor-raw:" + StableHash.hex(raw),
+            time: time,
+            timeSource: timeSource,
+            origin: .monitor,
+            type: text(.eventType) ?? "unknown",
+            accountSid: text(.accountSid),
+            actorSid: text(.actorSid),
+            actorType: text(.actorType),
+            source: text(.source),
+            sourceIP: text(.sourceIP),
+            resourceSid: text(.resourceSid),
+            resourceType: text(.resourceType),
+            description: text(.description),
+            urlPath: text(.url),
+            raw: raw
+        )
+    }
+
+    /// The members of a Monitor event that a `TwilioEvent` keeps.
+    private enum Field: Int, CaseIterable {
+        case sid, eventDate, eventType, accountSid, actorSid, actorType, source, sourceIP
+        case resourceSid, resourceType, description, url
+
+        var key: StaticString {
+            switch self {
+            case .sid: "sid"
+            case .eventDate: "event_date"
+            case .eventType: "event_type"
+            case .accountSid: "account_sid"
+            case .actorSid: "actor_sid"
+            case .actorType: "actor_type"
+            case .source: "source"
+            case .sourceIP: "source_ip_address"
+            case .resourceSid: "resource_sid"
+            case .resourceType: "resource_type"
+            case .description: "description"
+            case .url: "url"
+            }
+        }
+
+        /// The field whose key `token` is, if any.
+        init?(_ token: JSONStringToken, in bytes: UnsafeRawBufferPointer) {
+            for (field, head) in Self.heads where token.matches(field.key, head: head, in: bytes) {
+                self = field
+                return
+            }
+            return nil
+        }
+
+        /// Each field with the head of its key, for `JSONStringToken.matches(_:head:in:)`.
+        private static let heads: [(Field, UInt64)] = allCases.map { field in
+            (field, JSONReader.head(UnsafeRawBufferPointer(start: field.key.utf8Start, count: field.key.utf8CodeUnitCount)))
+        }
+    }
+
+    /// The scalar text of each `Field` read so far, by its raw value.
+    private struct Fields {
+        var values = [String?](repeating: nil, count: Field.allCases.count)
+    }
+}

@@ -7,9 +7,14 @@
 /// that repeats a key are errors.
 package struct JSONReader {
     package let bytes: UnsafeRawBufferPointer
-    package private(set) var offset: Int = 0
+    package internal(set) var offset: Int = 0
     package var maxDepth: Int
-    private var depth = 0
+    var depth = 0
+    /// Keys of the objects `skipValue` is inside, innermost last (reused, so skipping allocates
+    /// nothing once it has grown).
+    var skippedKeys: [JSONSkippedKey] = []
+    /// The decoded bytes of those keys that had escapes.
+    var decodedKeys: [[UInt8]] = []
 
     /// Valid only while `bytes` is.
     package init(bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) {
@@ -119,12 +124,6 @@ package struct JSONReader {
         return (value, start..<offset)
     }
 
-    /// Validates and skips the next value, returning its byte range.
-    @discardableResult
-    package mutating func skipValue() throws(JSONParseError) -> Range<Int> {
-        try readValueWithRange().1
-    }
-
     // MARK: Values
 
     /// Reads the next value. An object that gives a key twice, at any depth, is an error: readers
@@ -167,7 +166,7 @@ package struct JSONReader {
 
     // MARK: Lexing
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while offset < bytes.count {
             switch bytes[offset] {
             case 0x20, 0x0A, 0x0D, 0x09: offset += 1
@@ -176,17 +175,17 @@ package struct JSONReader {
         }
     }
 
-    private mutating func enter() throws(JSONParseError) {
+    mutating func enter() throws(JSONParseError) {
         depth += 1
         if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
     }
 
-    private mutating func consume(_ byte: UInt8, _ message: String) throws(JSONParseError) {
+    mutating func consume(_ byte: UInt8, _ message: String) throws(JSONParseError) {
         guard offset < bytes.count, bytes[offset] == byte else { throw error(message) }
         offset += 1
     }
 
-    private mutating func literal(_ word: StaticString) throws(JSONParseError) {
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
         let count = word.utf8CodeUnitCount
         guard offset + count <= bytes.count else { throw error("unexpected end of input") }
         let ptr = word.utf8Start
@@ -197,6 +196,12 @@ package struct JSONReader {
     }
 
     private mutating func readNumber() throws(JSONParseError) -> String {
+        let range = try scanNumber()
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// Validates the number at the current byte and moves past it, returning its range.
+    mutating func scanNumber() throws(JSONParseError) -> Range<Int> {
         let start = offset
         if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
         guard offset < bytes.count else { throw error("incomplete number") }
@@ -218,7 +223,7 @@ package struct JSONReader {
             guard offset < bytes.count, Self.isDigit(bytes[offset]) else { throw error("invalid number exponent") }
             while offset < bytes.count, Self.isDigit(bytes[offset]) { offset += 1 }
         }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        return start..<offset
     }
 
     /// Reads a string literal starting at the current `"`.
@@ -293,7 +298,7 @@ package struct JSONReader {
         throw error("unterminated string")
     }
 
-    private mutating func readHex4() throws(JSONParseError) -> UInt32 {
+    mutating func readHex4() throws(JSONParseError) -> UInt32 {
         guard offset + 4 <= bytes.count else { throw error("incomplete \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
@@ -316,13 +321,13 @@ package struct JSONReader {
         key.count > 64 ? "\"\(key.prefix(64))…\"" : "\"\(key)\""
     }
 
-    private func error(_ reason: String) -> JSONParseError {
+    func error(_ reason: String) -> JSONParseError {
         JSONParseError(offset: offset, reason: reason)
     }
 
-    private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+    static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
 
-    private static func printable(_ c: UInt8) -> String {
+    static func printable(_ c: UInt8) -> String {
         (0x20..<0x7F).contains(c) ? String(UnicodeScalar(c)) : "0x" + String(c, radix: 16)
     }
 }
