@@ -54,9 +54,10 @@ echo "== siem-forwarder run (journal, merger, gzip NDJSON output)"
 "$bin/ingest-bench" "http://127.0.0.1:$PORT/webhooks/event-streams" bench-token "$CLIENTS" "$BATCH" "$REQUESTS"
 
 metrics=$(curl -sf "http://127.0.0.1:$OPS_PORT/metrics")
-commits=$(echo "$metrics" | awk '/^eventstreams_commit_duration_seconds_count/ {print $2}')
+commits=$(echo "$metrics" | awk '/^siem_forwarder_event_streams_commit_duration_seconds_count/ {print $NF}')
+commits=${commits:-0}
 new=$(echo "$metrics" | awk '/^siem_forwarder_event_streams_events_total\{result="new"\}/ {print $2}')
-echo "journal transactions: $commits for $REQUESTS requests ($(awk "BEGIN {printf \"%.3f\", $commits / $REQUESTS}") per request); new events: $new"
+echo "journal transactions: $commits for $REQUESTS requests ($(awk -v c="$commits" -v r="$REQUESTS" 'BEGIN {printf "%.3f", c / r}') per request); new events: $new"
 
 expected=$((REQUESTS * BATCH))
 # Events within allowed_delay of "now" are released a moment later; wait for the output to have
