@@ -8,6 +8,9 @@
 #              (twilio_replay.py)  vs  curl + gzip -6 per day in parallel (the physical limit), every
 #              simulator answer delayed LATENCY (default 200ms±50ms, like Twilio)
 #   encoders / file path (forwarder-bench, one core): NDJSON, RFC 5424, CEF; NDJSON.gz vs zlib alone
+#   incremental  three `run --once` polls after a catch-up: list requests vs ceil(new / page) + 1
+#   ingest     Benchmarks/ingest.sh: webhook ingest through the forwarder, and the receiver alone
+#              with and without its journal (p50/p99)
 #
 # Grove and the twilio library come from PyPI into Benchmarks/.venv. Output: one table on stdout,
 # raw rows in Benchmarks/results/run-<time>.csv. Every forwarder run is checked: every event once.
@@ -18,7 +21,7 @@ DAYS=${DAYS:-6}
 PER_DAY=${PER_DAY:-20000}
 LATENCY=${LATENCY:-200ms±50ms}
 SCRATCH=${SCRATCH:-.build-release}
-SCENARIOS=${SCENARIOS:-catch-up replay micro}
+SCENARIOS=${SCENARIOS:-catch-up replay incremental ingest micro}
 ACCOUNT=ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 TOKEN=simulator-auth-token
 command -v /usr/bin/time >/dev/null || { apt-get update && apt-get install -y time; }
@@ -136,6 +139,31 @@ if [[ " $SCENARIOS " == *" replay "* ]]; then
     done
 fi
 
+# Incremental polls: after a catch-up, the simulator makes new events live (INCREMENTAL_PER_MINUTE);
+# each later `run --once` on the same state should list them in ceil(new / page) + 1 requests.
+incremental_rows=()
+if [[ " $SCENARIOS " == *" incremental "* ]]; then
+    port=18603
+    "$bin" simulate --port "$port" --history-days 1 --history-events-per-day 1000 \
+        --events-per-minute "${INCREMENTAL_PER_MINUTE:-6000}" > "$work/sim-$port.log" 2>&1 &
+    sims+=($!)
+    until grep -q "listening" "$work/sim-$port.log" 2>/dev/null; do sleep 0.2; done
+    d="$work/incremental"; mkdir -p "$d/out"
+    forwarder_config "$port" "$d/state" "$d/out" > "$d/pipeline.yaml"
+    list_requests() { curl -sf "http://127.0.0.1:$port/simulator/stats" | python3 -c 'import json, sys; print(json.load(sys.stdin)["listRequests"])'; }
+    lines() { find "$d/out" -name '*.gz' -print0 | xargs -0 -r cat | zcat | wc -l; }
+    "$bin" run --once --config "$d/pipeline.yaml" > "$d/catch-up.log" 2>&1
+    for round in 1 2 3; do
+        # The workload, not a synchronisation: the simulator makes events while the forwarder is stopped.
+        sleep "${INCREMENTAL_WAIT:-10}"
+        before_requests=$(list_requests); before_lines=$(lines)
+        "$bin" run --once --config "$d/pipeline.yaml" > "$d/round-$round.log" 2>&1
+        requests=$(( $(list_requests) - before_requests )); new=$(( $(lines) - before_lines ))
+        bound=$(( (new + 999) / 1000 + 1 ))
+        incremental_rows+=("| incremental poll $round | $new | $requests | $bound | $([ "$requests" -le "$bound" ] && echo yes || echo NO) |")
+    done
+fi
+
 python3 - "$csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -161,6 +189,18 @@ PY
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $DAYS days x $PER_DAY events; replay latency $LATENCY; rows in $csv"
 echo "('vs forwarder' = the tool's median wall time / the forwarder's: 10× means the forwarder is ten times faster. curl+gzip's CPU counts only the shell pipeline's children that time sees.)"
+
+if [ ${#incremental_rows[@]} -gt 0 ]; then
+    echo
+    echo "| poll | new events | list requests | ⌈new/1000⌉ + 1 | within |"
+    echo "|---|---|---|---|---|"
+    printf '%s\n' "${incremental_rows[@]}"
+fi
+
+if [[ " $SCENARIOS " == *" ingest "* ]]; then
+    echo
+    SCRATCH="$SCRATCH" bash Benchmarks/ingest.sh 2>/dev/null
+fi
 
 if [[ " $SCENARIOS " == *" micro "* ]]; then
     echo

@@ -18,10 +18,12 @@ package struct MonitorPage: Sendable {
         var events: [TwilioEvent] = []
         var next: String?
         var sawEvents = false
-        var pageKeys: Set<String> = []
-        try JSONReader.read(body) { (reader, buffer) throws(JSONParseError) in
+        // By their bytes, as `JSONReader.readValue` compares keys: a Set<String> would take two
+        // spellings of one accented key (NFC and NFD) for the same key.
+        var pageKeys: Set<[UInt8]> = []
+        try JSONReader.read(body) { (reader, _) throws(JSONParseError) in
             try reader.readObject { (key, keyOffset, reader) throws(JSONParseError) in
-                guard pageKeys.insert(key).inserted else {
+                guard pageKeys.insert(Array(key.utf8)).inserted else {
                     throw JSONParseError(offset: keyOffset, reason: "duplicate key \(JSONReader.quotedKey(key))")
                 }
                 switch key {
@@ -35,7 +37,7 @@ package struct MonitorPage: Sendable {
                             try reader.skipValue()
                             return
                         }
-                        events.append(try MonitorEventDecoder.read(&reader, buffer: buffer, receivedAt: receivedAt))
+                        events.append(try MonitorEventDecoder.read(&reader, receivedAt: receivedAt))
                     }
                 case "meta":
                     let meta = try reader.readValue()

@@ -29,10 +29,12 @@ package enum NATSRecordDecoder {
                 guard reader.peek() == UInt8(ascii: "{") else {
                     throw JSONParseError(offset: reader.offset, reason: "expected an NDJSON object")
                 }
-                var seen: Set<String> = []
+                // By their bytes, as `JSONReader.readValue` compares keys (a Set<String> would take
+                // the NFC and NFD spellings of one accented key for the same key).
+                var seen: Set<[UInt8]> = []
                 try reader.readObject { (key, offset, reader) throws(JSONParseError) in
                     // Readers disagree on which of two equal keys counts: refuse the record.
-                    guard seen.insert(key).inserted else {
+                    guard seen.insert(Array(key.utf8)).inserted else {
                         throw JSONParseError(offset: offset, reason: "repeated key \(JSONReader.quotedKey(key))")
                     }
                     switch key {

@@ -113,8 +113,8 @@ struct JSONSkippingTests {
         }
         func read() -> Result<TwilioEvent, JSONParseError> {
             Result { () throws(JSONParseError) in
-                try JSONReader.read(bytes) { (reader, buffer) throws(JSONParseError) in
-                    let event = try MonitorEventDecoder.read(&reader, buffer: buffer, receivedAt: receivedAt)
+                try JSONReader.read(bytes) { (reader, _) throws(JSONParseError) in
+                    let event = try MonitorEventDecoder.read(&reader, receivedAt: receivedAt)
                     try reader.expectEnd()
                     return event
                 }

@@ -55,6 +55,13 @@ struct MonitorPageTests {
         #expect(throws: JSONParseError.self) { try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0)) }
     }
 
+    @Test("page keys are compared by their bytes: the NFC and NFD spellings of one accented key are two keys")
+    func pageKeysByBytes() throws {
+        let body = #"{"\#u{E9}":1,"e\#u{301}":2,"events":[{"sid":"AE1"}],"meta":{}}"#
+        let page = try MonitorPage(decoding: Array(body.utf8), receivedAt: Timestamp(epochMilliseconds: 0))
+        #expect(page.events.map(\.id) == ["AE1"])
+    }
+
     @Test("the error names the repeated key and where it is")
     func duplicateKeyDescription() {
         let body = Array(#"{"events":[{"sid":"AE1","sid":"AE2"}],"meta":{}}"#.utf8)

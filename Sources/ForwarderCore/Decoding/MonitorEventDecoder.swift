@@ -37,10 +37,10 @@ package enum MonitorEventDecoder {
 }
 
 extension MonitorEventDecoder {
-    /// Reads the event object at the reader's position (`{` next) from `buffer`, the reader's
-    /// bytes: the same event as `decode` of the parsed object, and the same errors, but only the
-    /// fields an event keeps become Strings; the rest of the object is validated and skipped.
-    package static func read(_ reader: inout JSONReader, buffer: UnsafeRawBufferPointer, receivedAt: Timestamp) throws(JSONParseError) -> TwilioEvent {
+    /// Reads the event object at the reader's position (`{` next): the same event as `decode` of
+    /// the parsed object, and the same errors, but only the fields an event keeps become Strings;
+    /// the rest of the object is validated and skipped. `raw` is the object's bytes.
+    package static func read(_ reader: inout JSONReader, receivedAt: Timestamp) throws(JSONParseError) -> TwilioEvent {
         var fields = Fields()
         reader.skipWhitespace()
         let start = reader.offset
@@ -51,7 +51,7 @@ extension MonitorEventDecoder {
             }
             fields.values[field.rawValue] = try reader.readScalarText()
         }
-        let raw = Array(UnsafeRawBufferPointer(rebasing: buffer[start..<reader.offset]))
+        let raw = Array(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset]))
         func text(_ field: Field) -> String? {
             guard let s = fields.values[field.rawValue], !s.isEmpty else { return nil }
             return s
