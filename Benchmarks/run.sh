@@ -167,6 +167,8 @@ fi
 python3 - "$csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+if not rows:
+    sys.exit(0)
 groups = {}
 for r in rows:
     groups.setdefault((r["scenario"], r["tool"]), []).append(r)
