@@ -4,39 +4,13 @@
 package enum MonitorEventDecoder {
     /// `raw` must be the exact bytes of the object; `value` its parsed form.
     package static func decode(_ value: JSONValue, raw: [UInt8], receivedAt: Timestamp) -> TwilioEvent {
-        func text(_ key: String) -> String? {
-            guard let s = value[key]?.scalarText, !s.isEmpty else { return nil }
-            return s
+        var fields = Fields()
+        for field in Field.allCases {
+            fields.values[field.rawValue] = value["\(field.key)"]?.scalarText
         }
-        let sid = text("sid")
-        var time = receivedAt
-        var timeSource = EventTimeSource.receipt
-        if let date = text("event_date"), let parsed = Timestamp(iso8601: date) {
-            time = parsed
-            timeSource = .event
-        }
-        return TwilioEvent(
-            id: sid ?? "",
-            dedupKey: sid ?? "monitor-raw:" + StableHash.hex(raw),
-            time: time,
-            timeSource: timeSource,
-            origin: .monitor,
-            type: text("event_type") ?? "unknown",
-            accountSid: text("account_sid"),
-            actorSid: text("actor_sid"),
-            actorType: text("actor_type"),
-            source: text("source"),
-            sourceIP: text("source_ip_address"),
-            resourceSid: text("resource_sid"),
-            resourceType: text("resource_type"),
-            description: text("description"),
-            urlPath: text("url"),
-            raw: raw
-        )
+        return event(fields, raw: raw, receivedAt: receivedAt)
     }
-}
 
-extension MonitorEventDecoder {
     /// Reads the event object at the reader's position (`{` next): the same event as `decode` of
     /// the parsed object, and the same errors, but only the fields an event keeps become Strings;
     /// the rest of the object is validated and skipped. `raw` is the object's bytes.
@@ -51,7 +25,11 @@ extension MonitorEventDecoder {
             }
             fields.values[field.rawValue] = try reader.readScalarText()
         }
-        let raw = Array(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset]))
+        return event(fields, raw: Array(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<reader.offset])), receivedAt: receivedAt)
+    }
+
+    /// The event of the fields read from one Monitor object (an empty text counts as absent).
+    private static func event(_ fields: Fields, raw: [UInt8], receivedAt: Timestamp) -> TwilioEvent {
         func text(_ field: Field) -> String? {
             guard let s = fields.values[field.rawValue], !s.isEmpty else { return nil }
             return s

@@ -98,35 +98,16 @@ extension JSONReader {
     /// Walks an object as `readObject` does, but refuses a repeated key as `readValue` does and
     /// gives `body` each key as a token, so no key becomes a String. `body` must consume the value.
     package mutating func readObjectTokens(_ body: (JSONStringToken, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
-        skipWhitespace()
-        try consume(UInt8(ascii: "{"), "expected an object")
-        try enter()
         let base = skippedKeys.count
         let decodedBase = decodedKeys.count
         defer {
-            depth -= 1
             skippedKeys.removeSubrange(base...)
             if decodedKeys.count > decodedBase { decodedKeys.removeSubrange(decodedBase...) }
         }
         var large: Set<[UInt8]>?
-        skipWhitespace()
-        if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
-            offset += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            let keyOffset = offset
-            let key = try scanString()
-            skipWhitespace()
-            try consume(UInt8(ascii: ":"), "expected ':' after an object key")
-            try noteKey(key, at: keyOffset, since: base, large: &large)
-            try body(key, &self)
-            skipWhitespace()
-            guard offset < bytes.count else { throw error("unterminated object") }
-            if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
-            if bytes[offset] == UInt8(ascii: "}") { offset += 1; return }
-            throw error("expected ',' or '}' in an object")
+        try walkObject(readKey: { (reader) throws(JSONParseError) in try reader.scanString() }) { (key, keyOffset, reader) throws(JSONParseError) in
+            try reader.noteKey(key, at: keyOffset, since: base, large: &large)
+            try body(key, &reader)
         }
     }
 

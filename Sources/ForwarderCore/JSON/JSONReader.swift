@@ -71,6 +71,14 @@ package struct JSONReader {
 
     /// `readObject`, also giving `body` the offset of each key's opening quote (for errors).
     package mutating func readObject(_ body: (String, Int, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try walkObject(readKey: { (reader) throws(JSONParseError) in try reader.readStringLiteral() }, body)
+    }
+
+    /// The walk every object reader shares: `{`, then for each member its key (read by
+    /// `readKey`), `:` and `body`, which must consume the value, until `}`.
+    @inline(__always)
+    mutating func walkObject<Key>(readKey: (inout JSONReader) throws(JSONParseError) -> Key,
+                                  _ body: (Key, Int, inout JSONReader) throws(JSONParseError) -> Void) throws(JSONParseError) {
         skipWhitespace()
         try consume(UInt8(ascii: "{"), "expected an object")
         try enter()
@@ -83,7 +91,7 @@ package struct JSONReader {
         while true {
             skipWhitespace()
             let keyOffset = offset
-            let key = try readStringLiteral()
+            let key = try readKey(&self)
             skipWhitespace()
             try consume(UInt8(ascii: ":"), "expected ':' after an object key")
             try body(key, keyOffset, &self)
